@@ -1,1 +1,3 @@
-return 0;
+using VMetal.Cli;
+
+return await VMetalCli.RunAsync(args, CliServices.ForProcess());

@@ -1,0 +1,157 @@
+using System.CommandLine;
+using VMetal.Cli.Output;
+using VMetal.Hosting;
+using VMetal.Sandbox;
+
+namespace VMetal.Cli.Commands;
+
+/// <summary><c>vmetal sandbox up|down|status|env|ssh</c>: the disposable local hypervisor.</summary>
+public sealed class SandboxCommand : Command
+{
+    public SandboxCommand(CliServices services)
+        : base("sandbox", "A disposable local hypervisor (libvirt + QEMU + sshd in its own network and mount namespace) for trying vmetal and for its tests")
+    {
+        Subcommands.Add(new UpCommand(services));
+        Subcommands.Add(new DownCommand(services));
+        Subcommands.Add(new StatusCommand(services));
+        Subcommands.Add(new EnvCommand(services));
+        Subcommands.Add(new SshCommand(services));
+    }
+
+    private sealed class UpCommand(CliServices services)
+        : CommandBase("up", "Create or repair the sandbox (idempotent); prints its environment like 'env'", services)
+    {
+        protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+        {
+            var (exitCode, stdout) = await context.Output.StatusAsync("starting the sandbox hypervisor",
+                update => Services.Sandbox.RunAsync("up", [], line => Report(context, update, line), cancellationToken));
+            if (exitCode != 0)
+                throw new VMetalException(FailureKind.OperationFailed, "sandbox up failed (see the messages above)");
+            var environment = SandboxEnvironment.Parse(stdout);
+            Print(context, environment);
+            context.Output.Success($"sandbox is up: {environment.Host}");
+            return ExitCodes.Success;
+        }
+    }
+
+    private sealed class DownCommand : CommandBase
+    {
+        private static readonly Option<bool> Purge = new("--purge") { Description = "Also delete the sandbox's keys and host keys" };
+
+        public DownCommand(CliServices services)
+            : base("down", "Stop the sandbox and remove everything it created (nothing is left in the host network namespace)", services)
+        {
+            Options.Add(Purge);
+        }
+
+        protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+        {
+            var arguments = context.Get(Purge) ? new[] { "--purge" } : [];
+            var (exitCode, _) = await context.Output.StatusAsync("stopping the sandbox hypervisor",
+                update => Services.Sandbox.RunAsync("down", arguments, line => Report(context, update, line), cancellationToken));
+            if (exitCode != 0)
+                throw new VMetalException(FailureKind.OperationFailed, "sandbox down failed (see the messages above)");
+            context.Output.Success("sandbox is down");
+            return ExitCodes.Success;
+        }
+    }
+
+    private sealed class StatusCommand(CliServices services)
+        : CommandBase("status", "Show the sandbox's state (exit 0 up, 1 degraded, 3 down)", services)
+    {
+        protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+        {
+            var (exitCode, stdout) = await Services.Sandbox.RunAsync("status", [], context.Output.Detail, cancellationToken);
+            var state = Enum.IsDefined(typeof(SandboxState), exitCode) ? (SandboxState)exitCode : SandboxState.Degraded;
+            if (context.Output.Format == OutputFormat.Json)
+                context.Output.WriteJson(new { state, details = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries) });
+            else
+                context.Output.WriteText(stdout);
+            return (int)state;
+        }
+    }
+
+    private sealed class EnvCommand(CliServices services)
+        : CommandBase("env", "Print shell assignments for clients: eval \"$(vmetal sandbox env)\"", services)
+    {
+        protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+        {
+            var (exitCode, stdout) = await Services.Sandbox.RunAsync("env", [], context.Output.Detail, cancellationToken);
+            if (exitCode != 0)
+                throw new VMetalException(FailureKind.OperationFailed, "sandbox env failed");
+            Print(context, SandboxEnvironment.Parse(stdout));
+            return ExitCodes.Success;
+        }
+    }
+
+    private sealed class SshCommand : CommandBase
+    {
+        private static readonly Argument<string[]> CommandLine = new("command")
+        {
+            Description = "Command to run (joined with spaces and run by the remote shell, like ssh(1))",
+            Arity = ArgumentArity.OneOrMore,
+        };
+
+        public SshCommand(CliServices services)
+            : base("ssh", "Run a command on the sandbox as its sudoer user; stdin, stdout and the exit code pass through", services)
+        {
+            Arguments.Add(CommandLine);
+        }
+
+        protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+        {
+            if (!SandboxManager.LooksUp())
+                throw new VMetalException(FailureKind.Connection, "the sandbox is not up: run 'vmetal sandbox up'");
+            var settings = SandboxManager.DefaultEnvironment.HostSettings with
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(Math.Max(1, context.Get(GlobalOptions.ConnectTimeout))),
+            };
+            await using var host = await Services.HostConnector.ConnectAsync(settings, cancellationToken);
+            var command = string.Join(' ', context.Get(CommandLine) ?? []);
+            await using var process = await host.StartAsync(HostCommand.Of(command), cancellationToken);
+
+            var stdin = PumpAsync(Services.OpenStandardInput(), process.StandardInput, closeDestination: true, cancellationToken);
+            await using var stdout = Services.OpenStandardOutput();
+            await process.StandardOutput.CopyToAsync(stdout, cancellationToken);
+            var exitCode = await process.Completion.WaitAsync(cancellationToken);
+            await using (var stderr = Services.OpenStandardError())
+            await using (var writer = new StreamWriter(stderr))
+            {
+                await writer.WriteAsync(process.StandardErrorText);
+            }
+            await stdin.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            return exitCode;
+        }
+
+        private static async Task PumpAsync(Stream source, Stream destination, bool closeDestination, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await source.CopyToAsync(destination, cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+            {
+                // The remote command may exit before reading all its input.
+            }
+            finally
+            {
+                if (closeDestination)
+                    await destination.DisposeAsync();
+            }
+        }
+    }
+
+    private static void Report(CommandContext context, Action<string> update, string line)
+    {
+        update(line);
+        context.Output.Detail(line);
+    }
+
+    private static void Print(CommandContext context, SandboxEnvironment environment)
+    {
+        if (context.Output.Format == OutputFormat.Json)
+            context.Output.WriteJson(environment);
+        else
+            context.Output.WriteText(environment.ToShell());
+    }
+}

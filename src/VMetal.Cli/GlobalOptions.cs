@@ -1,0 +1,77 @@
+using System.CommandLine;
+using VMetal.Cli.Output;
+
+namespace VMetal.Cli;
+
+/// <summary>Options every command accepts. Environment variables give their defaults.</summary>
+public static class GlobalOptions
+{
+    public static readonly Option<string?> Host = new("--host")
+    {
+        Description = "Hypervisor to work on: user@address[:port], or 'local' for this machine [env: VMETAL_HOST; default: the sandbox when it is up]",
+        HelpName = "user@address[:port]",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VMETAL_HOST"),
+    };
+
+    public static readonly Option<string?> Key = new("--key")
+    {
+        Description = "SSH private key for the host [env: VMETAL_KEY; default: ssh-agent, then ~/.ssh/id_*]",
+        HelpName = "path",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VMETAL_KEY"),
+    };
+
+    public static readonly Option<string?> KnownHosts = new("--known-hosts")
+    {
+        Description = "OpenSSH known_hosts file used to verify the host key [env: VMETAL_KNOWN_HOSTS; default: ~/.ssh/known_hosts]",
+        HelpName = "path",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VMETAL_KNOWN_HOSTS"),
+    };
+
+    public static readonly Option<bool> AcceptNewHostKey = new("--accept-new-host-key")
+    {
+        Description = "Record the key of a host not yet in known_hosts (a changed key is still refused)",
+        Recursive = true,
+    };
+
+    public static readonly Option<int> ConnectTimeout = new("--connect-timeout")
+    {
+        Description = "Seconds to wait for the SSH connection",
+        HelpName = "seconds",
+        Recursive = true,
+        DefaultValueFactory = _ => 10,
+    };
+
+    public static readonly Option<string> Workspace = new("--workspace")
+    {
+        Description = "Workspace name: keeps this lab's outputs and ownership apart from others [env: VMETAL_WORKSPACE]",
+        HelpName = "name",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VMETAL_WORKSPACE") is { Length: > 0 } name ? name : "default",
+    };
+
+    public static readonly Option<string?> WorkspaceDir = new("--workspace-dir")
+    {
+        Description = "Directory for the workspace's outputs [default: ~/.vmetal/workspaces/<workspace>]",
+        HelpName = "path",
+        Recursive = true,
+    };
+
+    public static readonly Option<OutputFormat> Output = new("--output", "-o")
+    {
+        Description = "Output format: text for humans, json for machines (results on stdout, chatter on stderr)",
+        Recursive = true,
+        DefaultValueFactory = _ => OutputFormat.Text,
+    };
+
+    public static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Show more detail",
+        Recursive = true,
+    };
+
+    public static IEnumerable<Option> All =>
+        [Host, Key, KnownHosts, AcceptNewHostKey, ConnectTimeout, Workspace, WorkspaceDir, Output, Verbose];
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace VMetal.Cli.Output;
+
+/// <summary><see cref="IConsoleOutput"/> over Spectre.Console.</summary>
+public sealed class ConsoleOutput : IConsoleOutput
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private readonly IAnsiConsole _stdout;
+    private readonly IAnsiConsole _stderr;
+    private readonly TextWriter _rawStdout;
+
+    public ConsoleOutput(OutputFormat format, bool verbose, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        Format = format;
+        Verbose = verbose;
+        _rawStdout = stdout;
+        _stdout = Create(stdout, interactive);
+        _stderr = Create(stderr, interactive);
+    }
+
+    public OutputFormat Format { get; }
+
+    public bool Verbose { get; }
+
+    /// <summary>Console output for the real process: colours and spinners only on a terminal.</summary>
+    public static ConsoleOutput ForProcess(OutputFormat format, bool verbose) =>
+        new(format, verbose, Console.Out, Console.Error,
+            interactive: !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null);
+
+    private IAnsiConsole Human => Format == OutputFormat.Json ? _stderr : _stdout;
+
+    public void Info(string message) => Human.MarkupLine(Markup.Escape(message));
+
+    public void Detail(string message)
+    {
+        if (Verbose)
+            _stderr.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+    }
+
+    public void Success(string message) => Human.MarkupLine($"[green]{Markup.Escape(message)}[/]");
+
+    public void Warning(string message) => _stderr.MarkupLine($"[yellow]warning:[/] {Markup.Escape(message)}");
+
+    public void Error(string message) => _stderr.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+
+    public void Render(IRenderable renderable) => Human.Write(renderable);
+
+    public void WriteText(string text) => _rawStdout.Write(text);
+
+    public void WriteJson<T>(T value)
+    {
+        _rawStdout.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+        _rawStdout.Flush();
+    }
+
+    public async Task<T> StatusAsync<T>(string title, Func<Action<string>, Task<T>> work)
+    {
+        if (!_stderr.Profile.Capabilities.Interactive)
+        {
+            _stderr.MarkupLine($"[grey]{Markup.Escape(title)}[/]");
+            return await work(update => Detail(update));
+        }
+        return await _stderr.Status().Spinner(Spinner.Known.Dots).StartAsync(Markup.Escape(title),
+            context => work(update => context.Status(Markup.Escape(update))));
+    }
+
+    private static IAnsiConsole Create(TextWriter writer, bool interactive) =>
+        AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using VMetal.Cli.Commands;
+
+namespace VMetal.Cli;
+
+/// <summary>Builds the <c>vmetal</c> command tree and runs it.</summary>
+public static class VMetalCli
+{
+    public static RootCommand BuildRootCommand(CliServices services)
+    {
+        var root = new RootCommand(
+            "vmetal turns a Linux machine into a hypervisor that emulates a bare-metal lab " +
+            "(libvirt networks and VMs that PXE-boot like bare metal, with a virtual BMC per VM) for Ironic, TripleO and CI.");
+        foreach (var option in GlobalOptions.All)
+            root.Options.Add(option);
+        root.Subcommands.Add(new SandboxCommand(services));
+        return root;
+    }
+
+    /// <summary>Parses and runs; usage errors exit 2 with the problem and a pointer to --help.</summary>
+    public static async Task<int> RunAsync(string[] args, CliServices services, TextWriter? stdout = null, TextWriter? stderr = null,
+        CancellationToken cancellationToken = default)
+    {
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        var root = BuildRootCommand(services);
+        var parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var error in parseResult.Errors)
+                await stderr.WriteLineAsync($"error: {error.Message}");
+            var commandPath = string.Join(' ', CommandPath(parseResult.CommandResult.Command));
+            await stderr.WriteLineAsync($"usage: see '{commandPath} --help'");
+            return ExitCodes.BadInput;
+        }
+        var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        return await parseResult.InvokeAsync(configuration, cancellationToken);
+    }
+
+    private static IEnumerable<string> CommandPath(Command command)
+    {
+        var names = new Stack<string>();
+        for (Symbol? symbol = command; symbol is Command current; symbol = current.Parents.OfType<Command>().FirstOrDefault())
+            names.Push(current is RootCommand ? "vmetal" : current.Name);
+        return names;
+    }
+}
