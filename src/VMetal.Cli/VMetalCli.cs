@@ -14,6 +14,7 @@ public static class VMetalCli
         foreach (var option in GlobalOptions.All)
             root.Options.Add(option);
         root.Subcommands.Add(new SandboxCommand(services));
+        root.Subcommands.Add(new ExecCommand(services));
         return root;
     }
 

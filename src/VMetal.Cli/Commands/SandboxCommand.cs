@@ -108,36 +108,7 @@ public sealed class SandboxCommand : Command
             };
             await using var host = await Services.HostConnector.ConnectAsync(settings, cancellationToken);
             var command = string.Join(' ', context.Get(CommandLine) ?? []);
-            await using var process = await host.StartAsync(HostCommand.Of(command), cancellationToken);
-
-            var stdin = PumpAsync(Services.OpenStandardInput(), process.StandardInput, closeDestination: true, cancellationToken);
-            await using var stdout = Services.OpenStandardOutput();
-            await process.StandardOutput.CopyToAsync(stdout, cancellationToken);
-            var exitCode = await process.Completion.WaitAsync(cancellationToken);
-            await using (var stderr = Services.OpenStandardError())
-            await using (var writer = new StreamWriter(stderr))
-            {
-                await writer.WriteAsync(process.StandardErrorText);
-            }
-            await stdin.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            return exitCode;
-        }
-
-        private static async Task PumpAsync(Stream source, Stream destination, bool closeDestination, CancellationToken cancellationToken)
-        {
-            try
-            {
-                await source.CopyToAsync(destination, cancellationToken);
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
-            {
-                // The remote command may exit before reading all its input.
-            }
-            finally
-            {
-                if (closeDestination)
-                    await destination.DisposeAsync();
-            }
+            return await RemoteCommandRelay.RunAsync(host, HostCommand.Of(command), Services, cancellationToken);
         }
     }
 

@@ -78,7 +78,8 @@ public sealed class SudoPasswordRequiredException : HostCommandException
     {
     }
 
-    internal static bool Matches(CommandResult result) =>
+    /// <summary>True when a failed sudo -n asked for a password (or a terminal to ask on).</summary>
+    public static bool Matches(CommandResult result) =>
         result.ExitCode != 0 &&
         (result.Stderr.Contains("sudo: a password is required", StringComparison.Ordinal) ||
          result.Stderr.Contains("sudo: a terminal is required", StringComparison.Ordinal) ||

@@ -23,10 +23,6 @@ public sealed class SshAgent
 
     public SshAgent(string socketPath) => _socketPath = socketPath;
 
-    /// <summary>The agent named by <c>SSH_AUTH_SOCK</c>, if any.</summary>
-    public static SshAgent? FromEnvironment() =>
-        Environment.GetEnvironmentVariable("SSH_AUTH_SOCK") is { Length: > 0 } path && File.Exists(path) ? new SshAgent(path) : null;
-
     public sealed record Identity(byte[] PublicKeyBlob, string Comment)
     {
         public string KeyType => KnownHostsFile.KeyTypeOf(PublicKeyBlob);

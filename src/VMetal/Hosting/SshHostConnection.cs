@@ -20,7 +20,8 @@ public sealed record SshConnectOptions(HostTarget Target)
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    public bool UseAgent { get; init; } = true;
+    /// <summary>ssh-agent socket to take keys from when no key file is given; null: none.</summary>
+    public string? AgentSocketPath { get; init; } = Environment.GetEnvironmentVariable("SSH_AUTH_SOCK");
 
     /// <summary>
     /// Channels vmetal opens at once. OpenSSH allows 10 sessions per connection by default;
@@ -157,8 +158,9 @@ public sealed class SshHostConnection : IHostConnection
             sources.Add(LoadKey(options.Target, explicitKey, options.KeyPassphrase));
             return sources;
         }
-        if (options.UseAgent && SshAgent.FromEnvironment() is { } agent)
+        if (options.AgentSocketPath is { Length: > 0 } agentSocket && File.Exists(agentSocket))
         {
+            var agent = new SshAgent(agentSocket);
             try
             {
                 sources.AddRange(agent.KeySources());

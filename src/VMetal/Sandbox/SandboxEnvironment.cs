@@ -3,6 +3,7 @@ using VMetal.Hosting;
 namespace VMetal.Sandbox;
 
 /// <summary>How a client reaches the sandbox hypervisor (what <c>vmetal sandbox env</c> prints).</summary>
+/// <param name="Blackhole">address:port that silently drops connections (for timeout tests).</param>
 public sealed record SandboxEnvironment(
     string Host,
     string KeyPath,
@@ -10,7 +11,8 @@ public sealed record SandboxEnvironment(
     string NetworkNamespace,
     string MountNamespace,
     string LibvirtSocket,
-    string SshConfig)
+    string SshConfig,
+    string Blackhole)
 {
     public HostTarget Target => HostTarget.Parse(Host);
 
@@ -32,7 +34,7 @@ public sealed record SandboxEnvironment(
             : throw new FormatException($"sandbox environment lacks {name}");
         return new SandboxEnvironment(Get("VMETAL_HOST"), Get("VMETAL_KEY"), Get("VMETAL_KNOWN_HOSTS"),
             Get("VMETAL_SANDBOX_NETNS"), Get("VMETAL_SANDBOX_MOUNTNS"), Get("VMETAL_SANDBOX_LIBVIRT_SOCKET"),
-            Get("VMETAL_SANDBOX_SSH_CONFIG"));
+            Get("VMETAL_SANDBOX_SSH_CONFIG"), values.GetValueOrDefault("VMETAL_SANDBOX_BLACKHOLE", string.Empty));
     }
 
     /// <summary>The lines for <c>eval "$(vmetal sandbox env)"</c>.</summary>
@@ -43,5 +45,6 @@ public sealed record SandboxEnvironment(
         $"export VMETAL_SANDBOX_NETNS={NetworkNamespace}",
         $"export VMETAL_SANDBOX_MOUNTNS={ShellQuote.Quote(MountNamespace)}",
         $"export VMETAL_SANDBOX_LIBVIRT_SOCKET={ShellQuote.Quote(LibvirtSocket)}",
-        $"export VMETAL_SANDBOX_SSH_CONFIG={ShellQuote.Quote(SshConfig)}") + "\n";
+        $"export VMETAL_SANDBOX_SSH_CONFIG={ShellQuote.Quote(SshConfig)}",
+        $"export VMETAL_SANDBOX_BLACKHOLE={Blackhole}") + "\n";
 }

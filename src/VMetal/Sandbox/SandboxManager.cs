@@ -33,7 +33,8 @@ public sealed class SandboxManager
         "vmetal-sbx",
         "/run/vmetal-sandbox/mnt",
         $"{StateDirectory}/fs/run-libvirt/libvirt-sock",
-        $"{StateDirectory}/client/ssh_config");
+        $"{StateDirectory}/client/ssh_config",
+        "198.18.90.2:9");
 
     /// <summary>
     /// A cheap probe (no process started): the sandbox's sshd is alive and the client key exists.

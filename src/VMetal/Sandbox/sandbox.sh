@@ -53,6 +53,7 @@ NS_IF=eth0
 HOST_ADDR=198.18.90.1
 NS_ADDR=198.18.90.2
 NET_PREFIX=30
+BLACKHOLE_PORT=9                 # TCP port that drops SYNs (for timeout tests)
 
 RUN=/run/vmetal-sandbox          # lock, pid files, the mount-namespace handle
 MNT_NS=$RUN/mnt
@@ -174,6 +175,10 @@ setup_network() {
                 ip netns exec "$NS" "$t" -t mangle -A FORWARD "$dir" "$NS_IF" -j DROP
         done
     done
+    # A port that silently drops connection attempts, so clients' "host does not
+    # answer" handling can be tested without sending a packet off this machine.
+    ip netns exec "$NS" iptables -C INPUT -i "$NS_IF" -p tcp --dport "$BLACKHOLE_PORT" -j DROP 2>/dev/null ||
+        ip netns exec "$NS" iptables -A INPUT -i "$NS_IF" -p tcp --dport "$BLACKHOLE_PORT" -j DROP
     [[ -z $(ip -n "$NS" route show default) ]] || die "namespace $NS has a default route; refusing to continue"
 }
 
@@ -496,6 +501,7 @@ export VMETAL_SANDBOX_NETNS=$NS
 export VMETAL_SANDBOX_MOUNTNS=$MNT_NS
 export VMETAL_SANDBOX_LIBVIRT_SOCKET=$SOCKET
 export VMETAL_SANDBOX_SSH_CONFIG=$CLIENT/ssh_config
+export VMETAL_SANDBOX_BLACKHOLE=$NS_ADDR:$BLACKHOLE_PORT
 EOF
 }
 
