@@ -1,0 +1,152 @@
+using System.Security.Cryptography;
+
+namespace VMetal.Bmc.Ipmi;
+
+/// <summary>
+/// The sessions of one BMC. Bounded: handshakes that never finish are evicted oldest first (so a flood of
+/// Open Session requests cannot lock users out), active sessions are capped and time out when idle.
+/// </summary>
+internal sealed class IpmiSessionTable(TimeProvider time, IpmiSessionLimits limits) : IDisposable
+{
+    private readonly Dictionary<uint, IpmiSession> _sessions = [];
+    private readonly Lock _lock = new();
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    /// <summary>A new session in the Opened stage, or null when every active slot is taken.</summary>
+    public IpmiSession? Open(uint consoleId, CipherSuite suite, Privilege maximumPrivilege)
+    {
+        lock (_lock)
+        {
+            RemoveExpired();
+            if (ActiveCount() >= limits.MaximumActive)
+            {
+                return null;
+            }
+
+            var pending = _sessions.Values.Where(s => s.Stage != SessionStage.Active).OrderBy(s => s.Created).ToList();
+            if (pending.Count >= limits.MaximumPending)
+            {
+                Remove(pending[0]);
+            }
+
+            var session = new IpmiSession(NewSessionId(), consoleId, suite, maximumPrivilege, time.GetUtcNow());
+            _sessions.Add(session.ManagedId, session);
+            return session;
+        }
+    }
+
+    /// <summary>Marks a finished handshake active; false (and the session is dropped) when every active slot is taken.</summary>
+    public bool TryActivate(IpmiSession session)
+    {
+        lock (_lock)
+        {
+            if (ActiveCount() >= limits.MaximumActive)
+            {
+                Remove(session);
+                return false;
+            }
+
+            session.Stage = SessionStage.Active;
+            session.LastActivity = time.GetUtcNow();
+            return true;
+        }
+    }
+
+    /// <summary>The live session with this id; an expired one is removed and not returned.</summary>
+    public IpmiSession? Find(uint managedId)
+    {
+        lock (_lock)
+        {
+            if (!_sessions.TryGetValue(managedId, out var session))
+            {
+                return null;
+            }
+
+            if (IsExpired(session, time.GetUtcNow()))
+            {
+                Remove(session);
+                return null;
+            }
+
+            return session;
+        }
+    }
+
+    /// <summary>Records activity on an active session, which postpones its idle timeout.</summary>
+    public void Touch(IpmiSession session) => session.LastActivity = time.GetUtcNow();
+
+    public void Close(IpmiSession session)
+    {
+        lock (_lock)
+        {
+            Remove(session);
+        }
+    }
+
+    public void RemoveExpired()
+    {
+        lock (_lock)
+        {
+            var now = time.GetUtcNow();
+            foreach (var session in _sessions.Values.Where(s => IsExpired(s, now)).ToList())
+            {
+                Remove(session);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var session in _sessions.Values)
+            {
+                session.Dispose();
+            }
+
+            _sessions.Clear();
+        }
+    }
+
+    private int ActiveCount() => _sessions.Values.Count(s => s.Stage == SessionStage.Active);
+
+    private bool IsExpired(IpmiSession session, DateTimeOffset now) => session.Stage == SessionStage.Active
+        ? now - session.LastActivity > limits.IdleTimeout
+        : now - session.Created > limits.HandshakeTimeout;
+
+    private void Remove(IpmiSession session)
+    {
+        _sessions.Remove(session.ManagedId);
+        session.Dispose();
+    }
+
+    private uint NewSessionId()
+    {
+        uint id;
+        do
+        {
+            id = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
+        }
+        while (id == 0 || _sessions.ContainsKey(id));
+
+        return id;
+    }
+}
+
+/// <param name="MaximumPending">Handshakes in progress at once.</param>
+/// <param name="MaximumActive">Established sessions at once; more are refused with "insufficient resources".</param>
+internal sealed record IpmiSessionLimits(int MaximumPending, int MaximumActive, TimeSpan HandshakeTimeout, TimeSpan IdleTimeout)
+{
+    /// <summary>IPMI's default session inactivity timeout is 60 seconds (section 6.12.15).</summary>
+    public static readonly IpmiSessionLimits Default = new(8, 8, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60));
+}

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+
+namespace VMetal.Bmc.Machines;
+
+/// <summary>
+/// Machines that live in memory: for tests and benchmarks of the protocol servers. It follows the same
+/// rules as the libvirt backend: actions that need a running machine are refused while it is off, and a
+/// "once" boot override is used up by the next boot.
+/// </summary>
+public sealed class InMemoryMachineBackend : IMachineBackend
+{
+    private readonly ConcurrentDictionary<Guid, SimulatedMachine> _machines = new();
+    private readonly ConcurrentQueue<(Guid Id, PowerAction Action)> _actionLog = new();
+
+    public event EventHandler<MachineChangedEventArgs>? Changed;
+
+    public IReadOnlyCollection<Machine> Machines => [.. _machines.Values.Select(m => m.Snapshot)];
+
+    /// <summary>Every power action that reached a machine, oldest first.</summary>
+    public IReadOnlyList<(Guid Id, PowerAction Action)> ActionLog => [.. _actionLog];
+
+    public Machine? Find(Guid id) => _machines.TryGetValue(id, out var machine) ? machine.Snapshot : null;
+
+    /// <summary>Adds (or replaces) a machine, as if it had been defined.</summary>
+    public void Define(Machine machine)
+    {
+        _machines[machine.Id] = new SimulatedMachine(machine);
+        Changed?.Invoke(this, new MachineChangedEventArgs(machine.Id, machine));
+    }
+
+    /// <summary>Removes a machine, as if it had been undefined.</summary>
+    public void Undefine(Guid id)
+    {
+        if (_machines.TryRemove(id, out _))
+        {
+            Changed?.Invoke(this, new MachineChangedEventArgs(id, null));
+        }
+    }
+
+    /// <summary>A machine named <paramref name="name"/> with one NIC, off, booting from disk in legacy mode.</summary>
+    public static Machine NewMachine(string name, Guid? id = null, string? macAddress = null) => new(
+        id ?? Guid.NewGuid(),
+        name,
+        PowerState.Off,
+        new BootSettings(BootTarget.Hdd, BootOverride.Continuous, BootMode.Legacy),
+        [macAddress ?? "52:54:00:00:00:01"],
+        MemoryMiB: 128,
+        ProcessorCount: 1,
+        VirtualMediaState.Empty);
+
+    public Task PowerAsync(Guid id, PowerAction action, CancellationToken cancellationToken)
+    {
+        Update(id, machine => machine.Apply(action));
+        _actionLog.Enqueue((id, action));
+        return Task.CompletedTask;
+    }
+
+    public Task SetBootAsync(Guid id, BootChange change, CancellationToken cancellationToken)
+    {
+        Update(id, machine => machine.Apply(change));
+        return Task.CompletedTask;
+    }
+
+    public Task InsertMediaAsync(Guid id, Uri image, CancellationToken cancellationToken)
+    {
+        Update(id, machine => machine.SetMedia(new VirtualMediaState(image)));
+        return Task.CompletedTask;
+    }
+
+    public Task EjectMediaAsync(Guid id, CancellationToken cancellationToken)
+    {
+        Update(id, machine => machine.SetMedia(VirtualMediaState.Empty));
+        return Task.CompletedTask;
+    }
+
+    private void Update(Guid id, Action<SimulatedMachine> change)
+    {
+        if (!_machines.TryGetValue(id, out var machine))
+        {
+            throw MachineOperationException.NotFound(id);
+        }
+
+        Machine snapshot;
+        lock (machine)
+        {
+            change(machine);
+            snapshot = machine.Snapshot;
+        }
+
+        Changed?.Invoke(this, new MachineChangedEventArgs(id, snapshot));
+    }
+
+    /// <summary>One machine's mutable state; callers hold its lock while changing it.</summary>
+    private sealed class SimulatedMachine(Machine initial)
+    {
+        private BootTarget _persistentTarget = initial.Boot.Target;
+        private BootTarget? _onceTarget;
+
+        public Machine Snapshot { get; private set; } = initial;
+
+        public void Apply(PowerAction action)
+        {
+            var isOn = Snapshot.Power == PowerState.On;
+            if (!isOn && action is PowerAction.GracefulRestart or PowerAction.PowerCycle or PowerAction.Nmi)
+            {
+                throw new MachineOperationException(MachineErrorKind.InvalidState, $"{Snapshot.Name} is off; {action} needs it on");
+            }
+
+            switch (action)
+            {
+                case PowerAction.On when !isOn:
+                case PowerAction.ForceRestart:
+                case PowerAction.PowerCycle:
+                    Boot();
+                    break;
+                case PowerAction.ForceOff:
+                case PowerAction.GracefulShutdown:
+                    Snapshot = Snapshot with { Power = PowerState.Off };
+                    break;
+            }
+        }
+
+        public void Apply(BootChange change)
+        {
+            var wanted = change.ApplyTo(Snapshot.Boot);
+            if (wanted.Enabled == BootOverride.Disabled || wanted.Target == BootTarget.None)
+            {
+                _onceTarget = null;
+            }
+            else if (wanted.Enabled == BootOverride.Once)
+            {
+                _onceTarget = wanted.Target;
+            }
+            else
+            {
+                _onceTarget = null;
+                _persistentTarget = wanted.Target;
+            }
+
+            Snapshot = Snapshot with { Boot = CurrentBoot(wanted.Mode) };
+        }
+
+        public void SetMedia(VirtualMediaState media) => Snapshot = Snapshot with { Media = media };
+
+        /// <summary>A (re)boot uses up a "once" override, as real firmware does.</summary>
+        private void Boot()
+        {
+            _onceTarget = null;
+            Snapshot = Snapshot with { Power = PowerState.On, Boot = CurrentBoot(Snapshot.Boot.Mode) };
+        }
+
+        private BootSettings CurrentBoot(BootMode mode) => _onceTarget is { } once
+            ? new BootSettings(once, BootOverride.Once, mode)
+            : new BootSettings(_persistentTarget, BootOverride.Continuous, mode);
+    }
+}

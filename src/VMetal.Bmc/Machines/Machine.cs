@@ -1,0 +1,83 @@
+namespace VMetal.Bmc.Machines;
+
+/// <summary>What a BMC can see of one virtual machine: a snapshot, replaced whenever something changes.</summary>
+/// <param name="Id">The libvirt domain UUID; also the Redfish system id.</param>
+/// <param name="Name">The libvirt domain name.</param>
+/// <param name="MacAddresses">MAC address of every NIC, in domain order.</param>
+public sealed record Machine(
+    Guid Id,
+    string Name,
+    PowerState Power,
+    BootSettings Boot,
+    IReadOnlyList<string> MacAddresses,
+    int MemoryMiB,
+    int ProcessorCount,
+    VirtualMediaState Media);
+
+public enum PowerState
+{
+    Off,
+    On,
+}
+
+/// <summary>The power requests both protocols can make (IPMI chassis control, Redfish ResetType).</summary>
+public enum PowerAction
+{
+    On,
+    ForceOff,
+    GracefulShutdown,
+    /// <summary>Cold restart: the machine boots again and takes a pending boot override. Powers on a machine that is off.</summary>
+    ForceRestart,
+    /// <summary>Asks the guest to reboot (ACPI). Refused while off.</summary>
+    GracefulRestart,
+    /// <summary>Off, then on again. Refused while off (IPMI spec 28.3 recommends so).</summary>
+    PowerCycle,
+    Nmi,
+}
+
+public enum BootTarget
+{
+    None,
+    Pxe,
+    Hdd,
+    Cd,
+    BiosSetup,
+}
+
+/// <summary>Redfish BootSourceOverrideEnabled; IPMI's persistent bit selects Continuous versus Once.</summary>
+public enum BootOverride
+{
+    Disabled,
+    Once,
+    Continuous,
+}
+
+public enum BootMode
+{
+    Legacy,
+    Uefi,
+}
+
+public sealed record BootSettings(BootTarget Target, BootOverride Enabled, BootMode Mode);
+
+/// <summary>A boot change request; a null member keeps its current value.</summary>
+public sealed record BootChange(BootTarget? Target = null, BootOverride? Enabled = null, BootMode? Mode = null)
+{
+    /// <summary>
+    /// The settings after applying this change to <paramref name="current"/>. A target given without
+    /// "enabled" keeps the current override kind, or means Once when no override was active.
+    /// </summary>
+    public BootSettings ApplyTo(BootSettings current)
+    {
+        var enabled = Enabled ?? (Target is null || current.Enabled != BootOverride.Disabled ? current.Enabled : BootOverride.Once);
+        return new BootSettings(Target ?? current.Target, enabled, Mode ?? current.Mode);
+    }
+}
+
+/// <summary>The virtual CD drive of a machine, as Redfish VirtualMedia shows it.</summary>
+public sealed record VirtualMediaState(Uri? Image)
+{
+    public static readonly VirtualMediaState Empty = new((Uri?)null);
+
+    public bool Inserted => Image is not null;
+}
