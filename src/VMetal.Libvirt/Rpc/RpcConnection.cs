@@ -36,6 +36,7 @@ internal sealed class RpcConnection : IAsyncDisposable
     private int _lastSerial;
     private long _lastReceivedTimestamp;
     private int _unansweredPings;
+    private long _lastPingTimestamp;
 
     public RpcConnection(Stream stream, TimeProvider time, TimeSpan callTimeout, EventFrameHandler onEvent)
     {
@@ -279,12 +280,13 @@ internal sealed class RpcConnection : IAsyncDisposable
 
     private void CheckKeepAlive(TimeSpan interval, int count)
     {
-        var idle = _time.GetElapsedTime(Volatile.Read(ref _lastReceivedTimestamp));
+        var now = _time.GetTimestamp();
+        var lastReceived = Volatile.Read(ref _lastReceivedTimestamp);
+        if (lastReceived >= _lastPingTimestamp)
+            _unansweredPings = 0; // the peer spoke since our last ping
+        var idle = _time.GetElapsedTime(lastReceived, now);
         if (idle < interval)
-        {
-            _unansweredPings = 0;
             return;
-        }
         if (_unansweredPings >= count)
         {
             Fail(new LibvirtConnectionException(
@@ -292,6 +294,7 @@ internal sealed class RpcConnection : IAsyncDisposable
             return;
         }
         _unansweredPings++;
+        _lastPingTimestamp = now;
         _outgoing.Writer.TryWrite(KeepAliveFrame(RpcConstants.KeepAlivePing));
     }
 
