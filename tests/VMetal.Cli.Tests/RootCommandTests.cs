@@ -1,0 +1,87 @@
+using System.Text.Json;
+using VMetal.Testing;
+
+namespace VMetal.Cli.Tests;
+
+public sealed class RootCommandTests
+{
+    [Fact]
+    public async Task Help_lists_the_commands_and_global_options()
+    {
+        var result = await CliRunner.RunAsync("--help");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        foreach (var expected in new[] { "sandbox", "exec", "--host", "--key", "--known-hosts", "--accept-new-host-key", "--workspace", "--output", "--verbose" })
+            Assert.Contains(expected, result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Version_prints_the_version()
+    {
+        var result = await CliRunner.RunAsync("--version");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--no-such-option")]
+    [InlineData("sandbox", "up", "--bogus")]
+    [InlineData("no-such-command")]
+    [InlineData("--output", "yaml", "sandbox", "env")]
+    [InlineData("exec")]
+    public async Task Usage_errors_exit_2_with_the_problem_and_a_pointer_to_help(params string[] args)
+    {
+        var result = await CliRunner.RunAsync(args);
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.StartsWith("error: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--help", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("me@host:99999")]
+    [InlineData("@host")]
+    public async Task A_malformed_host_is_bad_input(string host)
+    {
+        var result = await CliRunner.RunAsync("exec", "--host", host, "--", "true");
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.Contains("--host", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sandbox_env_as_json_is_machine_readable_on_stdout()
+    {
+        Assert.SkipUnless(Environment.UserName == "root", "the sandbox script runs as root");
+
+        var result = await CliRunner.RunAsync("sandbox", "env", "--output", "json");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        using var document = JsonDocument.Parse(result.Stdout);
+        Assert.Equal("vmadmin@198.18.90.2", document.RootElement.GetProperty("host").GetString());
+        Assert.EndsWith("libvirt-sock", document.RootElement.GetProperty("libvirtSocket").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sandbox_env_as_text_can_be_evaluated_by_a_shell()
+    {
+        Assert.SkipUnless(Environment.UserName == "root", "the sandbox script runs as root");
+        var env = await CliRunner.RunAsync("sandbox", "env");
+
+        var shell = await ProcessRunner.RunAsync("/bin/sh", "-c", env.Stdout + "\necho \"$VMETAL_HOST|$VMETAL_SANDBOX_NETNS\"");
+
+        Assert.Equal("vmadmin@198.18.90.2|vmetal-sbx", shell.Stdout.Trim());
+    }
+
+    [Theory]
+    [InlineData(FailureKind.OperationFailed, 1)]
+    [InlineData(FailureKind.BadInput, 2)]
+    [InlineData(FailureKind.ChecksFailed, 3)]
+    [InlineData(FailureKind.Connection, 4)]
+    public void Failure_kinds_map_to_the_documented_exit_codes(FailureKind kind, int exitCode)
+    {
+        Assert.Equal(exitCode, ExitCodes.For(kind));
+    }
+}
