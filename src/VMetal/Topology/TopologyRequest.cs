@@ -1,0 +1,49 @@
+namespace VMetal.Topology;
+
+/// <summary>
+/// Everything that selects and shapes a topology, as the CLI's topology options give it
+/// (<c>--topology-nodes</c>, <c>--topology-network</c>, <c>--topology-file</c>, <c>-e override...</c>, ...).
+/// </summary>
+public sealed record TopologyRequest
+{
+    public const string DefaultLayout = "3_nets";
+
+    /// <summary>Workspace name: part of MAC and UUID derivation and of the ownership metadata.</summary>
+    public string Workspace { get; init; } = "default";
+
+    /// <summary>infrared's <c>name:count[,name:count]</c>; required unless <see cref="TopologyFile"/> is given.</summary>
+    public string? NodeCounts { get; init; }
+
+    /// <summary>Network layout name or path (<c>--topology-network</c>); a native file's own <c>network:</c> wins.</summary>
+    public string NetworkLayout { get; init; } = DefaultLayout;
+
+    /// <summary>A native single-file topology (<c>vmetal-topology: 1</c>).</summary>
+    public string? TopologyFile { get; init; }
+
+    /// <summary>User directory searched before the built-in catalogue (<c>DIR/nodes/*.yml</c>, <c>DIR/network/*.yml</c>).</summary>
+    public string? TopologyDirectory { get; init; }
+
+    /// <summary><c>-e</c> values; <c>override.*</c> ones are applied, others ignored with a warning.</summary>
+    public IReadOnlyList<string> ExtraVars { get; init; } = [];
+
+    /// <summary>Prefix for VM, network and bridge names (<c>&lt;prefix&gt;-&lt;name&gt;</c>), so several labs share a host.</summary>
+    public string? Prefix { get; init; }
+
+    /// <summary>Third octets for <c>{{ net }}</c>/<c>{{ data_net }}</c>; null means <see cref="NetworkOctets.DefaultFor"/>.</summary>
+    public NetworkOctets? Octets { get; init; }
+
+    /// <summary>Firmware of bare-metal (deploy_os: false) nodes; OS nodes always boot BIOS, as in infrared.</summary>
+    public BootMode BootMode { get; init; } = BootMode.Bios;
+
+    /// <summary>Bus of disks whose definition names none (<c>--disk-bus</c>).</summary>
+    public DiskBus DiskBus { get; init; } = DiskBus.Virtio;
+
+    /// <summary>Host path of the qcow2 cloud image OS nodes' first disks are overlays of (<c>--image</c>).</summary>
+    public string? BaseImage { get; init; }
+}
+
+/// <summary>The outcome of <see cref="TopologyLoader.LoadAsync"/>: a topology, or the errors that prevented one.</summary>
+public sealed record TopologyLoadResult(LabTopology? Topology, IReadOnlyList<TopologyError> Errors, IReadOnlyList<string> Warnings)
+{
+    public bool Succeeded => Topology is not null;
+}
