@@ -13,6 +13,7 @@ public static class VMetalCli
             "(libvirt networks and VMs that PXE-boot like bare metal, with a virtual BMC per VM) for Ironic, TripleO and CI.");
         foreach (var option in GlobalOptions.All)
             root.Options.Add(option);
+        root.Subcommands.Add(new DemoCommand(services));
         root.Subcommands.Add(new SandboxCommand(services));
         root.Subcommands.Add(new ExecCommand(services));
         return root;
