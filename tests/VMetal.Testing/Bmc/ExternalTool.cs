@@ -11,8 +11,9 @@ public sealed record ToolResult(int ExitCode, string Output, string Error)
 /// <summary>Runs a real client program (ipmitool, python3) to completion, with an optional stdin text.</summary>
 public static class ExternalTool
 {
+    /// <param name="unsetEnvironment">Variables the child must not inherit.</param>
     public static async Task<ToolResult> RunAsync(string program, IEnumerable<string> arguments, string? standardInput = null,
-        TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        TimeSpan? timeout = null, IEnumerable<string>? unsetEnvironment = null, CancellationToken cancellationToken = default)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -24,6 +25,11 @@ public static class ExternalTool
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in unsetEnvironment ?? [])
+        {
+            start.Environment.Remove(name);
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
