@@ -1,0 +1,110 @@
+using VMetal.Hosting;
+using VMetal.Libvirt;
+using VMetal.Testing;
+
+namespace VMetal.IntegrationTests.Libvirt;
+
+/// <summary>How a test reaches the sandbox's libvirtd.</summary>
+public enum LibvirtRoute
+{
+    /// <summary><c>virt-ssh-helper qemu:///system</c> as the sudoer over SSH: polkit authorises it (group libvirt).</summary>
+    Ssh,
+
+    /// <summary>The daemon's unix socket from this machine, as root: no authentication.</summary>
+    Socket,
+}
+
+/// <summary>Opens <see cref="LibvirtClient"/>s to the sandbox and runs virsh there to check their effects.</summary>
+internal static class LibvirtSandbox
+{
+    public const string HelperCommand = "virt-ssh-helper qemu:///system";
+
+    public static Task<LibvirtClient> ConnectAsync(SandboxFixture sandbox, LibvirtRoute route, CancellationToken cancellationToken) =>
+        route == LibvirtRoute.Ssh
+            ? ConnectOverSshAsync(sandbox, HelperCommand, cancellationToken)
+            : LibvirtClient.ConnectAsync(new UnixSocketTransport(sandbox.Require().LibvirtSocket), cancellationToken: cancellationToken);
+
+    /// <summary>A client over its own SSH connection running <paramref name="helperCommand"/> on the sandbox.</summary>
+    public static async Task<LibvirtClient> ConnectOverSshAsync(SandboxFixture sandbox, string helperCommand, CancellationToken cancellationToken)
+    {
+        var host = await sandbox.ConnectAsync(cancellationToken);
+        var transport = new HostProcessTransport(host, HostCommand.Of(helperCommand));
+        try
+        {
+            return await LibvirtClient.ConnectAsync(transport, cancellationToken: cancellationToken);
+        }
+        catch when (!transport.Opened)
+        {
+            await host.DisposeAsync(); // once opened, the client's stream owns the SSH connection
+            throw;
+        }
+    }
+
+    /// <summary>Runs virsh commands as root and ignores failures: for cleaning up after a test.</summary>
+    public static async Task CleanupAsync(SandboxFixture sandbox, params string[] virshCommands)
+    {
+        foreach (var command in virshCommands)
+            await sandbox.RunAsync($"virsh -c qemu:///system {command} >/dev/null 2>&1 || true", sudo: true);
+    }
+
+    /// <summary>A tiny TCG domain; with a network it PXE-boots from it (iPXE then asks for a DHCP lease).</summary>
+    public static string DomainXml(string name, string? network = null, string? mac = null, string extraDevices = "") => $"""
+        <domain type='qemu'>
+          <name>{name}</name>
+          <memory unit='MiB'>64</memory>
+          <vcpu>1</vcpu>
+          <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/></os>
+          <features><acpi/></features>
+          <devices>
+            {(network is null ? "" : $"<interface type='network'><source network='{network}'/><mac address='{mac}'/><model type='virtio'/></interface>")}
+            {extraDevices}
+          </devices>
+        </domain>
+        """;
+
+    /// <summary>An isolated network (no forward) with DHCP in 198.19.<paramref name="octet"/>.0/24, inside the sandbox.</summary>
+    public static string NetworkXml(string name, int octet) => $"""
+        <network>
+          <name>{name}</name>
+          <bridge name='{name}' stp='off'/>
+          <ip address='198.19.{octet}.1' netmask='255.255.255.0'>
+            <dhcp><range start='198.19.{octet}.100' end='198.19.{octet}.200'/></dhcp>
+          </ip>
+        </network>
+        """;
+
+    /// <summary>A random third octet, so concurrent tests rarely pick the same subnet.</summary>
+    public static int RandomOctet() => Random.Shared.Next(1, 255);
+
+    /// <summary>
+    /// Carries the protocol over a command's stdin/stdout on an SSH connection. A minimal stand-in
+    /// for the SSH transport in src/VMetal, so this library's tests do not depend on it.
+    /// </summary>
+    private sealed class HostProcessTransport(IHostConnection host, HostCommand command) : ILibvirtTransport
+    {
+        public bool Opened { get; private set; }
+
+        public async ValueTask<Stream> OpenAsync(CancellationToken cancellationToken)
+        {
+            var stream = new ProcessStream(await host.StartAsync(command, cancellationToken), host);
+            Opened = true;
+            return stream;
+        }
+
+        public override string ToString() => $"ssh {host.Target} {command}";
+
+        private sealed class ProcessStream(IHostProcess process, IHostConnection host)
+            : DuplexStream(process.StandardOutput, process.StandardInput)
+        {
+            protected override void Dispose(bool disposing)
+            {
+                base.Dispose(disposing);
+                if (disposing)
+                {
+                    process.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+            }
+        }
+    }
+}
