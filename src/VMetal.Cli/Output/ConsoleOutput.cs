@@ -74,12 +74,18 @@ public sealed class ConsoleOutput : IConsoleOutput
             context => work(update => context.Status(Markup.Escape(update))));
     }
 
-    private static IAnsiConsole Create(TextWriter writer, bool interactive) =>
-        AnsiConsole.Create(new AnsiConsoleSettings
+    private static IAnsiConsole Create(TextWriter writer, bool interactive)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(writer),
             Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
         });
+        // Logs and pipes should get whole lines, not text wrapped at 80 columns.
+        if (!interactive)
+            console.Profile.Width = 240;
+        return console;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using VMetal.Hosting;
 
 namespace VMetal.Sandbox;
@@ -14,8 +15,10 @@ public sealed record SandboxEnvironment(
     string SshConfig,
     string Blackhole)
 {
+    [JsonIgnore]
     public HostTarget Target => HostTarget.Parse(Host);
 
+    [JsonIgnore]
     public HostSettings HostSettings => new(Target) { KeyPath = KeyPath, KnownHostsPath = KnownHostsPath };
 
     /// <summary>Parses the <c>export NAME=value</c> lines the sandbox script prints.</summary>
