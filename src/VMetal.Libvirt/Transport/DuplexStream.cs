@@ -3,9 +3,10 @@ namespace VMetal.Libvirt;
 /// <summary>
 /// One read/write stream made of a readable and a writable stream, e.g. a process's stdout
 /// and stdin or an SSH exec channel's output and input. Disposing disposes the write side
-/// first, so the peer sees end-of-file, then the read side.
+/// first, so the peer sees end-of-file, then the read side, then <paramref name="owner"/>
+/// (e.g. the remote process both streams belong to).
 /// </summary>
-public class DuplexStream(Stream readStream, Stream writeStream) : Stream
+public class DuplexStream(Stream readStream, Stream writeStream, IAsyncDisposable? owner = null) : Stream
 {
     public override bool CanRead => true;
     public override bool CanWrite => true;
@@ -57,6 +58,7 @@ public class DuplexStream(Stream readStream, Stream writeStream) : Stream
             finally
             {
                 readStream.Dispose();
+                owner?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
         }
         base.Dispose(disposing);
