@@ -63,8 +63,8 @@ internal static class AttachmentBinder
         var reader = new MapReader(map, $"an interface of {subject}", diagnostics, InterfaceKeys);
         foreach (var (key, message) in UnsupportedInterfaceKeys)
         {
-            if (reader.Value(key) is { } value)
-                diagnostics.Add(value.Origin.Error($"{message} (vmetal never changes host networking)"));
+            if (reader.Value(key) is not null)
+                diagnostics.Add(map.Find(key)!.KeyOrigin.Error($"{message} (vmetal never changes host networking)"));
         }
         var network = reader.String("network", required: true);
         var model = reader.String("model") ?? "virtio";

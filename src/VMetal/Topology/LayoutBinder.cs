@@ -34,8 +34,8 @@ internal static class LayoutBinder
         var reader = new MapReader(map, $"network layout '{name}'", diagnostics, LayoutKeys);
         foreach (var key in new[] { "l3appliance_config", "cidrs" })
         {
-            if (reader.Value(key) is { } value)
-                diagnostics.Add(value.Origin.Error($"'{key}' (Open vSwitch / BGP layouts) is not supported by vmetal"));
+            if (reader.Value(key) is not null)
+                diagnostics.Add(map.Find(key)!.KeyOrigin.Error($"'{key}' (Open vSwitch / BGP layouts) is not supported by vmetal"));
         }
         var networks = new List<NetworkDefinition>();
         foreach (var entry in reader.Mapping("networks", required: true)?.Entries ?? [])
@@ -71,8 +71,8 @@ internal static class LayoutBinder
         var reader = new MapReader(map, subject, diagnostics, NetworkKeys);
         foreach (var key in UnsupportedNetworkKeys)
         {
-            if (reader.Value(key) is { } value)
-                diagnostics.Add(value.Origin.Error($"'{key}' (Open vSwitch networks) is not supported by vmetal"));
+            if (reader.Value(key) is not null)
+                diagnostics.Add(map.Find(key)!.KeyOrigin.Error($"'{key}' (Open vSwitch networks) is not supported by vmetal"));
         }
         var name = reader.String("name", required: true);
         if (name is not null && !SafeNames.IsValidObjectName(name))
@@ -105,8 +105,8 @@ internal static class LayoutBinder
         var address = Address(reader, "ip_address", octets, AddressFamily.InterNetwork, out var inlinePrefix);
         if (address is null)
         {
-            reader.Nested("dhcp", $"dhcp of {reader.Subject}", ["range", "subnet_cidr", "subnet_gateway"]);
-            if (reader.Value("dhcp") is { } orphanDhcp)
+            // Only a missing ip_address makes dhcp an orphan; an invalid one is reported already.
+            if (reader.Value("ip_address") is null && reader.Value("dhcp") is { } orphanDhcp)
                 reader.Diagnostics.Add(orphanDhcp.Origin.Error($"{reader.Subject} has dhcp but no ip_address"));
             return null;
         }

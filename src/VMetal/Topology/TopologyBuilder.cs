@@ -50,7 +50,7 @@ internal sealed class TopologyBuilder(TopologyRequest request, NetworkOctets oct
         {
             if (seen.TryGetValue(definition.Name, out var first))
             {
-                diagnostics.Add(definition.NameOrigin.Error($"network name '{definition.Name}' is already used by '{first.Key}' (line {first.NameOrigin.Line})"));
+                diagnostics.Add(definition.NameOrigin.Error($"network name '{definition.Name}' is already used by '{first.Key}' ({first.NameOrigin.Describe()})"));
                 continue;
             }
             seen[definition.Name] = definition;
@@ -178,7 +178,7 @@ internal sealed class TopologyBuilder(TopologyRequest request, NetworkOctets oct
                     if (first is null || second is null || !AddressMath.Overlap(first.Subnet, second.Subnet))
                         continue;
                     diagnostics.Add(second.Origin.Error(
-                        $"subnet {second.Subnet} of network '{networks[later].Name}' overlaps {first.Subnet} of network '{networks[earlier].Name}'"));
+                        $"subnet {second.Subnet} of network '{networks[later].Name}' overlaps {first.Subnet} of network '{networks[earlier].Name}' ({first.Origin.Describe()})"));
                 }
             }
         }

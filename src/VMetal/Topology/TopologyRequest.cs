@@ -46,4 +46,14 @@ public sealed record TopologyRequest
 public sealed record TopologyLoadResult(LabTopology? Topology, IReadOnlyList<TopologyError> Errors, IReadOnlyList<string> Warnings)
 {
     public bool Succeeded => Topology is not null;
+
+    /// <summary>The topology, or <see cref="TopologyInvalidException"/> (bad input, exit 2) carrying every error.</summary>
+    public LabTopology GetTopologyOrThrow() => Topology ?? throw new TopologyInvalidException(Errors);
+}
+
+/// <summary>The topology failed validation; nothing was changed anywhere.</summary>
+public sealed class TopologyInvalidException(IReadOnlyList<TopologyError> errors)
+    : VMetalException(FailureKind.BadInput, $"the topology is invalid ({errors.Count} problem{(errors.Count == 1 ? "" : "s")})")
+{
+    public IReadOnlyList<TopologyError> Errors { get; } = errors;
 }

@@ -10,6 +10,9 @@ internal readonly record struct Origin(string? File, int Line, int Column, strin
 
     public static Origin FromArgument(string argument) => new(null, 0, 0, argument);
 
+    /// <summary>"file:line:column", or the argument; for pointing at a second place in a message.</summary>
+    public string Describe() => Argument ?? $"{File}:{Line}:{Column}";
+
     public TopologyError Error(string message) => Argument is not null
         ? TopologyError.General($"{Argument}: {message}")
         : new TopologyError(File, Line, Column, message);

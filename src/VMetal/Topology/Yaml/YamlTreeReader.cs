@@ -19,7 +19,7 @@ internal static class YamlTreeReader
 
     private static YamlValue? Read(string text, Func<Mark, Origin> originOf, Diagnostics diagnostics)
     {
-        var parser = new Parser(new StringReader(text));
+        var parser = new TrackingParser(new Parser(new StringReader(text)));
         try
         {
             parser.Consume<StreamStart>();
@@ -40,6 +40,13 @@ internal static class YamlTreeReader
         catch (YamlException exception)
         {
             diagnostics.Add(originOf(exception.Start).Error($"YAML syntax error: {CleanMessage(exception)}"));
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (without a position) on some malformed flow
+            // collections; the last event it did parse is the best position there is.
+            diagnostics.Add(originOf(parser.LastEnd).Error("YAML syntax error: cannot parse what follows (an unclosed '[' or '{'?)"));
             return null;
         }
     }
@@ -117,5 +124,20 @@ internal static class YamlTreeReader
         var message = exception.Message;
         var separator = message.LastIndexOf("): ", StringComparison.Ordinal);
         return message.StartsWith('(') && separator >= 0 ? message[(separator + 3)..] : message;
+    }
+
+    /// <summary>Remembers where the last successfully parsed event ended.</summary>
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        public Mark LastEnd { get; private set; } = Mark.Empty;
+
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (inner.Current is { } current)
+                LastEnd = current.End;
+            return inner.MoveNext();
+        }
     }
 }

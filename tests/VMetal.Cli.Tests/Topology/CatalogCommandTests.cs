@@ -1,0 +1,77 @@
+using System.Text.Json;
+using VMetal.Testing;
+
+namespace VMetal.Cli.Tests.Topology;
+
+public sealed class CatalogCommandTests
+{
+    private static readonly string[] NodeTypes =
+        ["aio", "ceph", "compute", "controller", "database", "diskless", "ironic", "messaging", "networker", "standalone", "swift", "telemetry", "tester", "undercloud"];
+
+    private static readonly string[] Layouts = ["1_net", "3_nets", "3_nets_ipv4", "4_nets", "4_nets_baremetal", "5_nets", "split_nets"];
+
+    [Fact]
+    public async Task Json_lists_every_required_type_and_layout_with_sizes()
+    {
+        var result = await CliRunner.RunAsync("catalog", "--output", "json");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        var root = JsonDocument.Parse(result.Stdout).RootElement;
+        var types = root.GetProperty("nodeTypes").EnumerateArray().ToDictionary(type => type.GetProperty("name").GetString()!);
+        Assert.Subset(types.Keys.ToHashSet(), NodeTypes.ToHashSet());
+        Assert.Subset(root.GetProperty("layouts").EnumerateArray().Select(layout => layout.GetProperty("name").GetString()!).ToHashSet(), Layouts.ToHashSet());
+
+        // Sizes from infrared's node files (research notes §2.2): vCPU, MiB, disks, GiB in total.
+        (string Name, int Cpu, int Memory, int Disks, long Gib, bool Os)[] expected =
+        [
+            ("undercloud", 8, 24576, 1, 100, true), ("controller", 8, 32768, 1, 64, false), ("compute", 4, 8192, 1, 65, false),
+            ("ceph", 2, 6144, 6, 46 + 5 * 47, false), ("networker", 2, 6144, 1, 40, false), ("ironic", 4, 4096, 1, 40, false),
+            ("swift", 2, 4096, 1, 20, false), ("database", 4, 6144, 1, 50, false), ("messaging", 4, 6144, 1, 40, false),
+            ("telemetry", 4, 6144, 1, 50, false), ("tester", 8, 8192, 1, 30, true), ("aio", 8, 16384, 1, 64, true),
+            ("standalone", 4, 32768, 1, 55, true), ("diskless", 8, 32768, 0, 0, false),
+        ];
+        foreach (var (name, cpu, memory, disks, gib, os) in expected)
+        {
+            var type = types[name];
+            Assert.Equal((cpu, memory, disks, gib << 30, os), (
+                type.GetProperty("vCpus").GetInt32(), type.GetProperty("memoryMiB").GetInt32(), type.GetProperty("diskCount").GetInt32(),
+                type.GetProperty("diskBytes").GetInt64(), type.GetProperty("deployOs").GetBoolean()));
+            Assert.Equal("built-in", type.GetProperty("source").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Text_lists_types_and_layouts_and_user_files_shadow_built_ins()
+    {
+        using var directory = new TempDirectory();
+        Directory.CreateDirectory(Path.Combine(directory.Path, "nodes"));
+        await File.WriteAllTextAsync(Path.Combine(directory.Path, "nodes", "compute.yml"),
+            "name: compute\ncpu: 3\nmemory: 3072\ndeploy_os: false\ndisks: {disk1: {size: 3G}}\n", TestContext.Current.CancellationToken);
+
+        var text = await CliRunner.RunAsync("catalog", "--topology-dir", directory.Path);
+        var json = await CliRunner.RunAsync("catalog", "--topology-dir", directory.Path, "--output", "json");
+
+        Assert.Equal(ExitCodes.Success, text.ExitCode);
+        foreach (var name in NodeTypes.Concat(Layouts))
+            Assert.Contains(name, text.Stdout, StringComparison.Ordinal);
+        var compute = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("nodeTypes").EnumerateArray()
+            .Single(type => type.GetProperty("name").GetString() == "compute");
+        Assert.Equal(3, compute.GetProperty("vCpus").GetInt32());
+        Assert.EndsWith("compute.yml", compute.GetProperty("source").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_broken_user_file_is_reported_with_its_location()
+    {
+        using var directory = new TempDirectory();
+        Directory.CreateDirectory(Path.Combine(directory.Path, "network"));
+        await File.WriteAllTextAsync(Path.Combine(directory.Path, "network", "mine.yml"), "networks:\n  net1:\n    nam: x\n", TestContext.Current.CancellationToken);
+
+        var result = await CliRunner.RunAsync("catalog", "--topology-dir", directory.Path, "--output", "json");
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        var errors = JsonDocument.Parse(result.Stdout).RootElement.GetProperty("errors").EnumerateArray().ToList();
+        Assert.Contains(errors, error => error.GetProperty("line").GetInt32() == 3 && error.GetProperty("column").GetInt32() == 5
+            && error.GetProperty("message").GetString()!.StartsWith("unknown field 'nam'", StringComparison.Ordinal));
+    }
+}
