@@ -16,6 +16,7 @@ public static class VMetalCli
         root.Subcommands.Add(new DemoCommand(services));
         root.Subcommands.Add(new SandboxCommand(services));
         root.Subcommands.Add(new ExecCommand(services));
+        root.Subcommands.Add(new BmcCommand(services));
         root.Subcommands.Add(new RenderCommand(services));
         root.Subcommands.Add(new CatalogCommand(services));
         return root;

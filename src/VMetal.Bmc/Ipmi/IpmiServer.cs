@@ -23,6 +23,7 @@ internal sealed partial class IpmiServer : IAsyncDisposable
     private readonly Dictionary<Guid, IpmiEndpoint> _endpoints = [];
     private readonly ITimer _maintenance;
     private IReadOnlyList<IpmiBinding> _bindings = [];
+    private IReadOnlyDictionary<Guid, IPEndPoint> _served = new Dictionary<Guid, IPEndPoint>();
     private bool _disposed;
 
     public IpmiServer(IMachineBackend backend, ILoggerFactory loggerFactory, TimeProvider time, IpmiServerOptions options)
@@ -37,21 +38,7 @@ internal sealed partial class IpmiServer : IAsyncDisposable
     }
 
     /// <summary>The address each served machine's BMC listens on (the bound port when 0 was asked for).</summary>
-    public IReadOnlyDictionary<Guid, IPEndPoint> EndPoints
-    {
-        get
-        {
-            _reconcileLock.Wait();
-            try
-            {
-                return _endpoints.ToDictionary(pair => pair.Key, pair => pair.Value.LocalEndPoint);
-            }
-            finally
-            {
-                _reconcileLock.Release();
-            }
-        }
-    }
+    public IReadOnlyDictionary<Guid, IPEndPoint> EndPoints => Volatile.Read(ref _served);
 
     /// <summary>Replaces the wanted set of endpoints and brings the sockets in line with it.</summary>
     public async Task ConfigureAsync(IReadOnlyList<IpmiBinding> bindings, CancellationToken cancellationToken)
@@ -74,6 +61,7 @@ internal sealed partial class IpmiServer : IAsyncDisposable
             }
 
             _endpoints.Clear();
+            Volatile.Write(ref _served, new Dictionary<Guid, IPEndPoint>());
         }
         finally
         {
@@ -84,22 +72,9 @@ internal sealed partial class IpmiServer : IAsyncDisposable
     private void OnMachineChanged(object? sender, MachineChangedEventArgs change)
     {
         // Only appearing and disappearing machines matter here; power and boot changes are read per request.
-        if (_bindings.Any(b => b.MachineId == change.Id) && (change.Current is null) == IsServed(change.Id))
+        if ((change.Current is null) == EndPoints.ContainsKey(change.Id) && _bindings.Any(b => b.MachineId == change.Id))
         {
             _ = ReconcileInBackgroundAsync();
-        }
-    }
-
-    private bool IsServed(Guid machineId)
-    {
-        _reconcileLock.Wait();
-        try
-        {
-            return _endpoints.ContainsKey(machineId);
-        }
-        finally
-        {
-            _reconcileLock.Release();
         }
     }
 
@@ -151,6 +126,8 @@ internal sealed partial class IpmiServer : IAsyncDisposable
             {
                 endpoint.Sessions.RemoveExpired();
             }
+
+            Volatile.Write(ref _served, _endpoints.ToDictionary(pair => pair.Key, pair => pair.Value.LocalEndPoint));
         }
         finally
         {

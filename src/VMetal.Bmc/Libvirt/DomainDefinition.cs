@@ -1,0 +1,294 @@
+using System.Globalization;
+using System.Xml.Linq;
+using VMetal.Bmc.Machines;
+
+namespace VMetal.Bmc.Libvirt;
+
+/// <summary>
+/// A libvirt domain's persistent XML, read and changed the way a BMC needs: identity, NICs, the boot order
+/// (per-device <c>&lt;boot order='N'/&gt;</c> as vmetal writes it, or <c>&lt;os&gt;&lt;boot dev=…/&gt;</c>), the
+/// firmware (legacy BIOS or UEFI) and the BMC's own note of a pending "once" boot override.
+/// </summary>
+/// <remarks>
+/// A boot order is written as a list of device keys: <c>interface:&lt;mac&gt;</c>, <c>disk:&lt;target dev&gt;</c>,
+/// <c>&lt;element&gt;#&lt;n&gt;</c> for other bootable devices, or <c>os:&lt;dev&gt;</c> in the &lt;os&gt; form.
+/// A "once" override saves the order it replaced in the metadata, so the next boot can put it back.
+/// </remarks>
+internal sealed class DomainDefinition
+{
+    public const string MetadataNamespace = "urn:vmetal:bmc:1";
+
+    private static readonly XNamespace Bmc = MetadataNamespace;
+    private static readonly XName BootNote = Bmc + "boot";
+
+    private readonly XDocument _document;
+
+    private DomainDefinition(XDocument document) => _document = document;
+
+    private XElement Domain => _document.Root!;
+
+    private XElement Os => Domain.Element("os") ?? throw Unsupported("the domain XML has no <os> element");
+
+    private XElement Devices => Domain.Element("devices") ?? throw Unsupported("the domain XML has no <devices> element");
+
+    public Guid Uuid => Guid.Parse(Domain.Element("uuid")!.Value);
+
+    public string Name => Domain.Element("name")!.Value;
+
+    public IReadOnlyList<string> MacAddresses =>
+        [.. (Domain.Element("devices")?.Elements("interface") ?? []).Select(i => i.Element("mac")?.Attribute("address")?.Value).OfType<string>()];
+
+    public int MemoryMiB => (int)(ToKiB(Domain.Element("memory")) / 1024);
+
+    public int ProcessorCount => int.TryParse(Domain.Element("vcpu")?.Value, CultureInfo.InvariantCulture, out var count) ? count : 1;
+
+    public BootMode Mode
+    {
+        get
+        {
+            var os = Domain.Element("os");
+            if (os?.Attribute("firmware")?.Value == "efi")
+            {
+                return BootMode.Uefi;
+            }
+
+            var loader = os?.Element("loader");
+            var path = loader?.Value ?? string.Empty;
+            return loader?.Attribute("type")?.Value == "pflash" || path.Contains("OVMF", StringComparison.OrdinalIgnoreCase)
+                || path.Contains("AAVMF", StringComparison.OrdinalIgnoreCase) || path.Contains("edk2", StringComparison.OrdinalIgnoreCase)
+                ? BootMode.Uefi
+                : BootMode.Legacy;
+        }
+    }
+
+    /// <summary>The boot order now in the definition, first device first.</summary>
+    public IReadOnlyList<string> BootOrder
+    {
+        get
+        {
+            var perDevice = BootableDevices()
+                .Select(d => (d.Key, Order: d.Element.Element("boot")?.Attribute("order")?.Value))
+                .Where(d => d.Order is not null)
+                .OrderBy(d => int.Parse(d.Order!, CultureInfo.InvariantCulture))
+                .Select(d => d.Key)
+                .ToList();
+            if (perDevice.Count > 0)
+            {
+                return perDevice;
+            }
+
+            var osForm = (Domain.Element("os")?.Elements("boot") ?? []).Select(b => "os:" + b.Attribute("dev")?.Value).ToList();
+            return osForm.Count > 0 ? osForm : ["os:hd"]; // libvirt boots from hd when nothing is said
+        }
+    }
+
+    /// <summary>A pending "once" override and the order to put back after it, or null.</summary>
+    public (BootTarget Target, IReadOnlyList<string> Restore)? PendingOnce
+    {
+        get
+        {
+            var note = Domain.Element("metadata")?.Element(BootNote);
+            if (note?.Attribute("once")?.Value is not { } once || !Enum.TryParse<BootTarget>(once, out var target))
+            {
+                return null;
+            }
+
+            return (target, note.Attribute("restore")?.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []);
+        }
+    }
+
+    /// <summary>What a BMC reports: the pending once override, or the first boot device as a continuous setting.</summary>
+    public BootSettings Boot => PendingOnce is { } once
+        ? new BootSettings(once.Target, BootOverride.Once, Mode)
+        : new BootSettings(TargetOf(BootOrder[0]), BootOverride.Continuous, Mode);
+
+    /// <exception cref="System.Xml.XmlException">Not XML.</exception>
+    public static DomainDefinition Parse(string xml) => new(XDocument.Parse(xml));
+
+    public string ToXml() => _document.ToString(SaveOptions.DisableFormatting);
+
+    /// <summary>
+    /// Applies a boot change: the target's devices move to the front (the others keep their order behind them, so a
+    /// failed PXE still falls back to disk). "Once" saves the order it replaces; "Disabled" puts a saved order back.
+    /// </summary>
+    /// <exception cref="MachineOperationException">Unsupported: the domain has no device of that kind, or BIOS setup was asked for.</exception>
+    public void Apply(BootChange change)
+    {
+        var wanted = change.ApplyTo(Boot);
+        if (change.Mode is { } mode && mode != Mode)
+        {
+            SetMode(mode);
+        }
+
+        if (change.Target is null && change.Enabled is null)
+        {
+            return;
+        }
+
+        var pending = PendingOnce;
+        if (wanted.Enabled == BootOverride.Disabled || wanted.Target == BootTarget.None)
+        {
+            if (pending is not null)
+            {
+                RestoreAfterOnce();
+            }
+
+            return;
+        }
+
+        if (wanted.Target == BootTarget.BiosSetup)
+        {
+            throw Unsupported("libvirt cannot stop a domain in its firmware setup");
+        }
+
+        // The order a once override replaces is the persistent one: the saved one if another once is pending.
+        var persistent = pending?.Restore ?? BootOrder;
+        SetBootOrder(OrderWithFirst(wanted.Target, persistent));
+        SetNote(wanted.Enabled == BootOverride.Once ? (wanted.Target, persistent) : null);
+    }
+
+    /// <summary>Puts back the order saved by a "once" override and forgets it; false when none was pending.</summary>
+    public bool RestoreAfterOnce()
+    {
+        if (PendingOnce is not { } pending)
+        {
+            return false;
+        }
+
+        SetBootOrder(pending.Restore.Count > 0 ? pending.Restore : BootOrder);
+        SetNote(null);
+        return true;
+    }
+
+    private IReadOnlyList<string> OrderWithFirst(BootTarget target, IReadOnlyList<string> order)
+    {
+        var osForm = order.All(key => key.StartsWith("os:", StringComparison.Ordinal));
+        if (!HasDevice(target))
+        {
+            throw Unsupported($"the domain has no {target switch { BootTarget.Pxe => "network interface", BootTarget.Cd => "CD-ROM drive", _ => "disk" }} to boot from");
+        }
+
+        List<string> first;
+        if (osForm)
+        {
+            first = [target switch { BootTarget.Pxe => "os:network", BootTarget.Cd => "os:cdrom", _ => "os:hd" }];
+        }
+        else
+        {
+            var ofTarget = BootableDevices().Where(d => TargetOf(d.Key) == target).Select(d => d.Key).ToList();
+            var alreadyBootable = order.Where(ofTarget.Contains).ToList();
+            first = alreadyBootable.Count > 0 ? alreadyBootable : ofTarget;
+        }
+
+        return [.. first, .. order.Where(key => !first.Contains(key))];
+    }
+
+    private bool HasDevice(BootTarget target) => BootableDevices().Any(d => TargetOf(d.Key) == target);
+
+    private void SetBootOrder(IReadOnlyList<string> order)
+    {
+        foreach (var boot in Devices.Elements().Elements("boot").Concat(Os.Elements("boot")).ToList())
+        {
+            boot.Remove();
+        }
+
+        var devices = BootableDevices().ToDictionary(d => d.Key, d => d.Element);
+        var position = 1;
+        foreach (var key in order)
+        {
+            if (key.StartsWith("os:", StringComparison.Ordinal))
+            {
+                Os.Add(new XElement("boot", new XAttribute("dev", key[3..])));
+            }
+            else if (devices.TryGetValue(key, out var device))
+            {
+                device.Add(new XElement("boot", new XAttribute("order", position++)));
+            }
+        }
+    }
+
+    /// <summary>Switches firmware through libvirt's automatic firmware selection, which finds the host's OVMF itself.</summary>
+    private void SetMode(BootMode mode)
+    {
+        var os = Os;
+        foreach (var element in os.Elements().Where(e => e.Name.LocalName is "loader" or "nvram" or "firmware").ToList())
+        {
+            element.Remove();
+        }
+
+        os.SetAttributeValue("firmware", mode == BootMode.Uefi ? "efi" : null);
+    }
+
+    private void SetNote((BootTarget Target, IReadOnlyList<string> Restore)? once)
+    {
+        var metadata = Domain.Element("metadata");
+        metadata?.Element(BootNote)?.Remove();
+        if (once is not { } note)
+        {
+            return;
+        }
+
+        if (metadata is null)
+        {
+            metadata = new XElement("metadata");
+            Domain.Add(metadata);
+        }
+
+        metadata.Add(new XElement(BootNote, new XAttribute(XNamespace.Xmlns + "vmetal-bmc", MetadataNamespace),
+            new XAttribute("once", note.Target.ToString()), new XAttribute("restore", string.Join(' ', note.Restore))));
+    }
+
+    private IEnumerable<(string Key, XElement Element)> BootableDevices()
+    {
+        var devices = Domain.Element("devices");
+        if (devices is null)
+        {
+            yield break;
+        }
+
+        foreach (var group in devices.Elements().Where(e => e.Name.LocalName is "disk" or "interface" or "hostdev" or "redirdev").GroupBy(e => e.Name.LocalName))
+        {
+            var index = 0;
+            foreach (var element in group)
+            {
+                yield return (KeyOf(element, index++), element);
+            }
+        }
+    }
+
+    private static string KeyOf(XElement device, int index) => device.Name.LocalName switch
+    {
+        "interface" when device.Element("mac")?.Attribute("address")?.Value is { } mac => "interface:" + mac.ToLowerInvariant(),
+        "disk" when device.Element("target")?.Attribute("dev")?.Value is { } dev => $"disk:{device.Attribute("device")?.Value ?? "disk"}:{dev}",
+        _ => $"{device.Name.LocalName}#{index}",
+    };
+
+    private static BootTarget TargetOf(string key) => key switch
+    {
+        "os:network" => BootTarget.Pxe,
+        "os:hd" => BootTarget.Hdd,
+        "os:cdrom" => BootTarget.Cd,
+        _ when key.StartsWith("interface:", StringComparison.Ordinal) => BootTarget.Pxe,
+        _ when key.StartsWith("disk:disk:", StringComparison.Ordinal) => BootTarget.Hdd,
+        _ when key.StartsWith("disk:cdrom:", StringComparison.Ordinal) => BootTarget.Cd,
+        _ => BootTarget.None,
+    };
+
+    private static long ToKiB(XElement? memory)
+    {
+        if (memory is null || !long.TryParse(memory.Value, CultureInfo.InvariantCulture, out var value))
+        {
+            return 0;
+        }
+
+        return (memory.Attribute("unit")?.Value ?? "KiB") switch
+        {
+            "b" or "bytes" => value / 1024,
+            "MiB" or "M" => value * 1024,
+            "GiB" or "G" => value * 1024 * 1024,
+            _ => value,
+        };
+    }
+
+    private static MachineOperationException Unsupported(string message) => new(MachineErrorKind.Unsupported, message);
+}

@@ -1,0 +1,349 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using VMetal.Bmc.Machines;
+using VMetal.Libvirt;
+
+namespace VMetal.Bmc.Libvirt;
+
+/// <summary>
+/// Machines backed by libvirt domains over one long-lived connection. The cache is filled once, then kept
+/// current by lifecycle events (each event refreshes that domain from libvirt), so status requests never
+/// reach libvirt. Actions check the domain's real state first and refresh it afterwards. A lost connection
+/// is re-established with backoff and everything is reloaded; meanwhile actions answer "unavailable".
+/// </summary>
+/// <remarks>
+/// Boot "once": the override is written into the persistent definition together with a note of the order it
+/// replaced (<see cref="DomainDefinition"/>). When a domain is found running with that order in its live
+/// definition, the boot has used the override and the saved order is put back.
+/// </remarks>
+public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDisposable
+{
+    private static readonly TimeSpan MaximumReconnectDelay = TimeSpan.FromSeconds(30);
+
+    private readonly ILibvirtTransport _transport;
+    private readonly LibvirtClientOptions _clientOptions;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<Guid, (Machine Machine, DomainRef Domain)> _machines = new();
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _locks = new();
+    private readonly CancellationTokenSource _stop = new();
+    private LibvirtClient? _client;
+    private Task _supervisor = Task.CompletedTask;
+
+    private LibvirtMachineBackend(ILibvirtTransport transport, LibvirtClientOptions clientOptions, ILogger logger)
+    {
+        _transport = transport;
+        _clientOptions = clientOptions;
+        _logger = logger;
+    }
+
+    public event EventHandler<MachineChangedEventArgs>? Changed;
+
+    public IReadOnlyCollection<Machine> Machines => [.. _machines.Values.Select(entry => entry.Machine)];
+
+    public Machine? Find(Guid id) => _machines.TryGetValue(id, out var entry) ? entry.Machine : null;
+
+    /// <summary>Connects, subscribes to lifecycle events and loads every domain.</summary>
+    /// <exception cref="LibvirtException">libvirt cannot be reached or refuses the connection.</exception>
+    /// <exception cref="IOException">The transport cannot be opened (e.g. no socket at the path).</exception>
+    public static async Task<LibvirtMachineBackend> ConnectAsync(
+        ILibvirtTransport transport, ILoggerFactory loggerFactory, CancellationToken cancellationToken, LibvirtClientOptions? clientOptions = null)
+    {
+        var backend = new LibvirtMachineBackend(transport, clientOptions ?? new LibvirtClientOptions(), loggerFactory.CreateLogger<LibvirtMachineBackend>());
+        var events = await backend.ConnectAndLoadAsync(cancellationToken).ConfigureAwait(false);
+        backend._supervisor = Task.Run(() => backend.SuperviseAsync(events));
+        return backend;
+    }
+
+    public async Task PowerAsync(Guid id, PowerAction action, CancellationToken cancellationToken)
+    {
+        await WithDomainAsync(id, async (client, domain) =>
+        {
+            var running = IsOn((await client.DomainGetStateAsync(domain, cancellationToken).ConfigureAwait(false)).State);
+            if (!running && action is PowerAction.GracefulRestart or PowerAction.PowerCycle or PowerAction.Nmi)
+            {
+                throw new MachineOperationException(MachineErrorKind.InvalidState, $"{domain.Name} is off; {action} needs it on");
+            }
+
+            switch (action)
+            {
+                case PowerAction.On when !running:
+                    await client.DomainCreateAsync(domain, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    break;
+                case PowerAction.ForceOff when running:
+                    await client.DomainDestroyAsync(domain, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    break;
+                case PowerAction.GracefulShutdown when running:
+                    await client.DomainShutdownAsync(domain, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    break;
+                case PowerAction.GracefulRestart:
+                    await client.DomainRebootAsync(domain, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    break;
+                case PowerAction.Nmi:
+                    await client.DomainInjectNmiAsync(domain, cancellationToken).ConfigureAwait(false);
+                    break;
+                case PowerAction.ForceRestart or PowerAction.PowerCycle:
+                    // A cold restart rather than virDomainReset: QEMU's reset keeps the boot order the domain started
+                    // with, and a restart must take a pending boot override as real firmware does.
+                    if (running)
+                    {
+                        await client.DomainDestroyAsync(domain, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await client.DomainCreateAsync(domain, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+
+            await RefreshAsync(client, domain, definition: false, cancellationToken).ConfigureAwait(false);
+            await RestoreIfOnceUsedAsync(client, domain, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task SetBootAsync(Guid id, BootChange change, CancellationToken cancellationToken) =>
+        WithDomainAsync(id, async (client, domain) =>
+        {
+            var definition = await DefinitionAsync(client, domain, DomainXmlFlags.Inactive, cancellationToken).ConfigureAwait(false);
+            definition.Apply(change);
+            await client.DomainDefineXmlAsync(definition.ToXml(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await RefreshAsync(client, domain, definition: true, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>Not implemented for libvirt: this host's QEMU has no HTTP block driver, and downloading images is not built yet.</summary>
+    public Task InsertMediaAsync(Guid id, Uri image, CancellationToken cancellationToken) =>
+        throw new MachineOperationException(MachineErrorKind.Unsupported, "virtual media is not supported for libvirt domains yet");
+
+    public Task EjectMediaAsync(Guid id, CancellationToken cancellationToken) =>
+        throw new MachineOperationException(MachineErrorKind.Unsupported, "virtual media is not supported for libvirt domains yet");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_client is not null)
+        {
+            await _client.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _supervisor.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private static bool IsOn(DomainState state) => state is DomainState.Running or DomainState.Blocked or DomainState.Paused
+        or DomainState.Shutdown or DomainState.PmSuspended;
+
+    private async Task<LibvirtEventStream<DomainLifecycleEvent>> ConnectAndLoadAsync(CancellationToken cancellationToken)
+    {
+        var client = await LibvirtClient.ConnectAsync(_transport, _clientOptions, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Subscribe before listing: an event that races the listing is then applied after it, never lost.
+            var events = await client.SubscribeDomainLifecycleEventsAsync(null, cancellationToken).ConfigureAwait(false);
+            var domains = await client.ListAllDomainsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(domains.Select(domain => RefreshAsync(client, domain, definition: true, cancellationToken))).ConfigureAwait(false);
+            foreach (var gone in _machines.Keys.Except(domains.Select(d => d.Uuid)).ToList())
+            {
+                Remove(gone);
+            }
+
+            _client = client;
+            LogConnected(_transport, domains.Count);
+            return events;
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Applies events until the connection ends, then reconnects (with backoff) and starts over.</summary>
+    private async Task SuperviseAsync(LibvirtEventStream<DomainLifecycleEvent> events)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!_stop.IsCancellationRequested)
+        {
+            var client = _client!;
+            try
+            {
+                await foreach (var lifecycle in events.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+                {
+                    await ApplyEventAsync(client, lifecycle).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (LibvirtConnectionException error)
+            {
+                LogDisconnected(error.Message);
+            }
+
+            _client = null;
+            await client.DisposeAsync().ConfigureAwait(false);
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+                    events = await ConnectAndLoadAsync(_stop.Token).ConfigureAwait(false);
+                    delay = TimeSpan.FromSeconds(1);
+                    break;
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception error) when (error is LibvirtException or IOException or System.Net.Sockets.SocketException)
+                {
+                    LogReconnectFailed(error.Message, delay);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaximumReconnectDelay.Ticks));
+                }
+            }
+        }
+    }
+
+    private async Task ApplyEventAsync(LibvirtClient client, DomainLifecycleEvent lifecycle)
+    {
+        try
+        {
+            switch (lifecycle.Event)
+            {
+                case DomainEventType.Undefined:
+                    await LockedAsync(lifecycle.Domain.Uuid, () =>
+                    {
+                        Remove(lifecycle.Domain.Uuid);
+                        return Task.CompletedTask;
+                    }, _stop.Token).ConfigureAwait(false);
+                    break;
+                case DomainEventType.Started:
+                    await LockedAsync(lifecycle.Domain.Uuid, async () =>
+                    {
+                        await RefreshAsync(client, lifecycle.Domain, definition: false, _stop.Token).ConfigureAwait(false);
+                        await RestoreIfOnceUsedAsync(client, lifecycle.Domain, _stop.Token).ConfigureAwait(false);
+                    }, _stop.Token).ConfigureAwait(false);
+                    break;
+                default:
+                    await LockedAsync(lifecycle.Domain.Uuid, () => RefreshAsync(
+                        client, lifecycle.Domain, definition: lifecycle.Event == DomainEventType.Defined || Find(lifecycle.Domain.Uuid) is null, _stop.Token),
+                        _stop.Token).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (LibvirtException error) when (error is not LibvirtConnectionException)
+        {
+            LogEventFailed(lifecycle.Domain.Name, lifecycle.Event, error.Message);
+        }
+    }
+
+    /// <summary>Reads a domain's state (and its definition when asked or unknown) into the cache; a vanished domain is removed.</summary>
+    private async Task RefreshAsync(LibvirtClient client, DomainRef domain, bool definition, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var power = IsOn((await client.DomainGetStateAsync(domain, cancellationToken).ConfigureAwait(false)).State) ? PowerState.On : PowerState.Off;
+            Machine machine;
+            if (definition || Find(domain.Uuid) is not { } known)
+            {
+                var parsed = await DefinitionAsync(client, domain, DomainXmlFlags.Inactive, cancellationToken).ConfigureAwait(false);
+                machine = new Machine(parsed.Uuid, parsed.Name, power, parsed.Boot, parsed.MacAddresses, parsed.MemoryMiB, parsed.ProcessorCount, VirtualMediaState.Empty);
+            }
+            else
+            {
+                machine = known with { Power = power };
+            }
+
+            _machines[domain.Uuid] = (machine, domain);
+            Changed?.Invoke(this, new MachineChangedEventArgs(domain.Uuid, machine));
+        }
+        catch (LibvirtException error) when (error.IsNotFound)
+        {
+            Remove(domain.Uuid);
+        }
+    }
+
+    /// <summary>If the running instance booted with a pending "once" order, puts the saved order back into the definition.</summary>
+    private async Task RestoreIfOnceUsedAsync(LibvirtClient client, DomainRef domain, CancellationToken cancellationToken)
+    {
+        var persistent = await DefinitionAsync(client, domain, DomainXmlFlags.Inactive, cancellationToken).ConfigureAwait(false);
+        if (persistent.PendingOnce is null || Find(domain.Uuid)?.Power != PowerState.On)
+        {
+            return;
+        }
+
+        var live = await DefinitionAsync(client, domain, DomainXmlFlags.None, cancellationToken).ConfigureAwait(false);
+        if (!live.BootOrder.SequenceEqual(persistent.BootOrder))
+        {
+            return; // started before the override was set: it is still to be used
+        }
+
+        persistent.RestoreAfterOnce();
+        await client.DomainDefineXmlAsync(persistent.ToXml(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await RefreshAsync(client, domain, definition: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<DomainDefinition> DefinitionAsync(LibvirtClient client, DomainRef domain, DomainXmlFlags flags, CancellationToken cancellationToken) =>
+        // Secure: the definition is written back whole, so nothing (such as a VNC password) may be left out.
+        DomainDefinition.Parse(await client.DomainGetXmlDescAsync(domain, flags | DomainXmlFlags.Secure, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Runs an action on a known domain, one action per domain at a time, translating libvirt's errors.</summary>
+    private Task WithDomainAsync(Guid id, Func<LibvirtClient, DomainRef, Task> action, CancellationToken cancellationToken)
+    {
+        if (!_machines.TryGetValue(id, out var entry))
+        {
+            throw MachineOperationException.NotFound(id);
+        }
+
+        var client = _client ?? throw new MachineOperationException(MachineErrorKind.Unavailable, "not connected to libvirt (reconnecting)");
+        return LockedAsync(id, async () =>
+        {
+            try
+            {
+                await action(client, entry.Domain).ConfigureAwait(false);
+            }
+            catch (LibvirtException error)
+            {
+                throw error switch
+                {
+                    { IsNotFound: true } => MachineOperationException.NotFound(id),
+                    LibvirtConnectionException => new MachineOperationException(MachineErrorKind.Unavailable, error.Message, error),
+                    { IsOperationInvalid: true } => new MachineOperationException(MachineErrorKind.InvalidState, error.Message, error),
+                    { IsInvalidXml: true } => new MachineOperationException(MachineErrorKind.Unsupported, error.Message, error),
+                    _ => new MachineOperationException(MachineErrorKind.Unavailable, error.Message, error),
+                };
+            }
+        }, cancellationToken);
+    }
+
+    private async Task LockedAsync(Guid id, Func<Task> action, CancellationToken cancellationToken)
+    {
+        var gate = _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private void Remove(Guid id)
+    {
+        if (_machines.TryRemove(id, out _))
+        {
+            Changed?.Invoke(this, new MachineChangedEventArgs(id, null));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to libvirt at {Transport}: {Domains} domain(s)")]
+    private partial void LogConnected(ILibvirtTransport transport, int domains);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the libvirt connection: {Reason}; reconnecting")]
+    private partial void LogDisconnected(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconnecting to libvirt failed: {Reason}; next try in {Delay}")]
+    private partial void LogReconnectFailed(string reason, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying libvirt event {Event} of {Domain} failed: {Reason}")]
+    private partial void LogEventFailed(string domain, DomainEventType @event, string reason);
+}
