@@ -72,10 +72,12 @@ internal sealed class RpcConnection : IAsyncDisposable
         var upload = new StreamState();
         _streams[serial] = upload;
         var chunk = ArrayPool<byte>.Shared.Rent(RpcConstants.StreamChunkSize);
+        var opened = false;
         var finishing = false;
         try
         {
             await CallAsync(procedure, serial, args, encode, static (ref XdrReader _) => true, cancellationToken);
+            opened = true;
             while (remaining > 0)
             {
                 var wanted = (int)Math.Min((ulong)RpcConstants.StreamChunkSize, remaining);
@@ -90,7 +92,7 @@ internal sealed class RpcConnection : IAsyncDisposable
             await SendStreamPacketAsync(procedure, serial, MessageStatus.Ok, ReadOnlyMemory<byte>.Empty, cancellationToken);
             await WaitAsync(upload.Finished, procedure, cancellationToken);
         }
-        catch when (!finishing && !upload.Finished.IsCompleted && IsOpen)
+        catch when (opened && !finishing && !upload.Finished.IsCompleted && IsOpen)
         {
             // Tell libvirtd to abort the stream, so it does not wait for data that will not come.
             _outgoing.Writer.TryWrite(BuildFrame(StreamHeader(procedure, serial, MessageStatus.Error),

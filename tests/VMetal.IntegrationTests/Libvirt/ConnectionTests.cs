@@ -63,6 +63,7 @@ public sealed class ConnectionTests(SandboxFixture sandbox)
         var error = await Assert.ThrowsAsync<LibvirtConnectionException>(() =>
             LibvirtSandbox.ConnectOverSshAsync(sandbox, "vmetal-no-such-helper qemu:///system", Ct));
 
-        Assert.Contains("closed the connection", error.Message);
+        Assert.Contains("exited with code 127", error.Message);
+        Assert.Contains("vmetal-no-such-helper: command not found", error.Message);
     }
 }

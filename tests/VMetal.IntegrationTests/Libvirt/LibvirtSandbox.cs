@@ -93,17 +93,26 @@ internal static class LibvirtSandbox
 
         public override string ToString() => $"ssh {host.Target} {command}";
 
+        /// <summary>Owns the remote process and its SSH connection; says why the helper ended.</summary>
         private sealed class ProcessStream(IHostProcess process, IHostConnection host)
-            : DuplexStream(process.StandardOutput, process.StandardInput)
+            : DuplexStream(process.StandardOutput, process.StandardInput, owner: process)
         {
+            public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            {
+                var read = await base.ReadAsync(buffer, cancellationToken);
+                if (read == 0 && buffer.Length > 0)
+                {
+                    var exitCode = await process.Completion.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+                    throw new IOException($"the remote helper exited with code {exitCode}: {process.StandardErrorText.Trim()}");
+                }
+                return read;
+            }
+
             protected override void Dispose(bool disposing)
             {
                 base.Dispose(disposing);
                 if (disposing)
-                {
-                    process.DisposeAsync().AsTask().GetAwaiter().GetResult();
                     host.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                }
             }
         }
     }

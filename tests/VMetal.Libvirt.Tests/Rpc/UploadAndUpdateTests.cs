@@ -80,6 +80,39 @@ public class UploadAndUpdateTests
     }
 
     [Fact]
+    public async Task Cancelling_an_upload_aborts_the_stream_on_the_server()
+    {
+        await using var server = new FakeLibvirtServer();
+        server.Handle(RemoteProcedure.StorageVolUpload, r => r.ReplyAsync());
+        await using var client = await server.ConnectClientAsync();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var endless = new EndlessStream(afterFirstChunk: cancel.Cancel);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.StorageVolUploadAsync(Volume, endless, cancellationToken: cancel.Token));
+
+        ReceivedFrame packet;
+        do
+            packet = await server.NextAsync(RemoteProcedure.StorageVolUpload, MessageType.Stream);
+        while (packet.Header.Status == MessageStatus.Continue);
+        Assert.Equal(MessageStatus.Error, packet.Header.Status); // abort, not a normal end of data
+        Assert.True(client.IsConnected);
+    }
+
+    /// <summary>Never ends; runs <paramref name="afterFirstChunk"/> when asked for a second chunk.</summary>
+    private sealed class EndlessStream(Action afterFirstChunk) : MemoryStream
+    {
+        private int _reads;
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (++_reads == 2)
+                afterFirstChunk();
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(buffer.Length);
+        }
+    }
+
+    [Fact]
     public async Task A_refused_upload_call_sends_no_data()
     {
         await using var server = new FakeLibvirtServer();
@@ -92,7 +125,7 @@ public class UploadAndUpdateTests
         Assert.True(error.IsNotFound);
         Assert.Equal("h", await client.GetHostnameAsync(Ct));
         while (server.Received.TryRead(out var frame))
-            Assert.True(frame.Header.Type != MessageType.Stream || frame.Header.Status == MessageStatus.Error);
+            Assert.NotEqual(MessageType.Stream, frame.Header.Type); // not even an abort: libvirtd opened no stream
     }
 
     [Theory]
