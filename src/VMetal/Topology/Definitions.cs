@@ -10,7 +10,6 @@ namespace VMetal.Topology;
 /// <param name="Interfaces">The node file's own interface list; null means "take them from the layout".</param>
 internal sealed record NodeDefinition(
     string Type,
-    Origin Origin,
     string Name,
     int VCpus,
     int MemoryMiB,
@@ -23,7 +22,7 @@ internal sealed record NodeDefinition(
     IReadOnlyList<string> Groups);
 
 /// <param name="Bus">Null: use the topology-wide default (--disk-bus).</param>
-internal sealed record DiskDefinition(string Name, Origin Origin, long SizeBytes, DiskBus? Bus, string Cache, DiskPreallocation Preallocation);
+internal sealed record DiskDefinition(string Name, long SizeBytes, DiskBus? Bus, string Cache, DiskPreallocation Preallocation);
 
 internal sealed record InterfaceDefinition(string Network, Origin Origin, string Model);
 
@@ -37,7 +36,6 @@ internal sealed record Attachment(
 
 internal sealed record LayoutDefinition(
     string Name,
-    Origin Origin,
     IReadOnlyList<NetworkDefinition> Networks,
     IReadOnlyDictionary<string, Attachment> Attachments)
 {
@@ -46,7 +44,6 @@ internal sealed record LayoutDefinition(
 
 internal sealed record NetworkDefinition(
     string Key,
-    Origin Origin,
     string Name,
     Origin NameOrigin,
     ForwardMode Forward,

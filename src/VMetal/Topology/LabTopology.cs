@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace VMetal.Topology;
 
 /// <summary>
@@ -22,9 +20,6 @@ public sealed record LabTopology(
 
     /// <summary>Sum of the virtual (thin) disk sizes; the host needs far less while disks are empty.</summary>
     public long TotalDiskBytes => Nodes.Sum(node => node.Disks.Sum(disk => disk.SizeBytes));
-
-    [JsonIgnore]
-    public IEnumerable<NodeDisk> AllDisks => Nodes.SelectMany(node => node.Disks);
 }
 
 /// <summary>

@@ -57,7 +57,7 @@ internal static class LayoutBinder
             else
                 diagnostics.Add(nodeMap.Origin.Error($"nodes.{entry.Key} of network layout '{name}' has no 'interfaces' list"));
         }
-        return diagnostics.Errors.Count > errorsBefore ? null : new LayoutDefinition(name, map.Origin, networks, attachments);
+        return diagnostics.Errors.Count > errorsBefore ? null : new LayoutDefinition(name, networks, attachments);
     }
 
     private static NetworkDefinition? BindNetwork(YamlEntry entry, NetworkOctets octets, Diagnostics diagnostics)
@@ -96,7 +96,7 @@ internal static class LayoutBinder
         if (name is null)
             return null;
         return new NetworkDefinition(
-            entry.Key, map.Origin, name, reader.OriginOf("name"), forward, bridge, reader.OriginOf("bridge"),
+            entry.Key, name, reader.OriginOf("name"), forward, bridge, reader.OriginOf("bridge"),
             ipv4, ipv6, floating, domain, srv, mtu, autostart);
     }
 

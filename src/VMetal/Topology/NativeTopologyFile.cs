@@ -39,7 +39,7 @@ internal static class NativeTopologyFile
         var layout = reader.Value("network") switch
         {
             null => null,
-            YamlScalar scalar => new LayoutChoice(scalar.Text, null, scalar.Origin),
+            YamlScalar scalar => new LayoutChoice(RelativeTo(file, scalar.Text), null, scalar.Origin),
             YamlMap inline => new LayoutChoice(null, inline, inline.Origin),
             var other => Invalid(other, "network must be a layout name or an inline layout (networks:, nodes:)", diagnostics),
         };
@@ -50,7 +50,7 @@ internal static class NativeTopologyFile
         foreach (var item in list?.Items ?? [])
         {
             if (BindGroup(item, diagnostics) is { } group)
-                groups.Add(group);
+                groups.Add(group with { Reference = group.Reference is null ? null : RelativeTo(file, group.Reference) });
         }
         return diagnostics.Errors.Count > errorsBefore ? null : new NativeTopology(layout, groups);
     }
@@ -74,6 +74,12 @@ internal static class NativeTopologyFile
         }
         return count is null ? null : new NodeGroup(type, count.Value, type is null ? map.Origin : reader.OriginOf("type"), definition, overrides);
     }
+
+    /// <summary>Relative paths in a topology file are relative to that file, not to the working directory.</summary>
+    private static string RelativeTo(SourceFile file, string reference)
+        => TopologySources.LooksLikePath(reference) && !Path.IsPathRooted(reference)
+            ? Path.Combine(Path.GetDirectoryName(file.DisplayPath) ?? "", reference)
+            : reference;
 
     private static LayoutChoice? Invalid(YamlValue value, string message, Diagnostics diagnostics)
     {

@@ -54,7 +54,7 @@ internal static class NodeDefinitionBinder
             diagnostics.Add(reader.OriginOf("disks").Error($"node type '{type}' deploys an OS (deploy_os is true) but has no disk to put it on"));
         if (diagnostics.Errors.Count > errorsBefore)
             return null;
-        return new NodeDefinition(type, map.Origin, name!, vcpus!.Value, memory!.Value, deployOs, cpuModel, machineType, osVariant, disks, attachment, groups);
+        return new NodeDefinition(type, name!, vcpus!.Value, memory!.Value, deployOs, cpuModel, machineType, osVariant, disks, attachment, groups);
     }
 
     public static string NameRule(string what, string value)
@@ -103,7 +103,7 @@ internal static class NodeDefinitionBinder
             var preallocation = Choice<DiskPreallocation>(disk, "preallocation") ?? DiskPreallocation.Metadata;
             var bus = Choice<DiskBus>(disk, "bus");
             if (size is not null)
-                disks.Add(new DiskDefinition(entry.Key, diskMap.Origin, size.Value, bus, cache, preallocation));
+                disks.Add(new DiskDefinition(entry.Key, size.Value, bus, cache, preallocation));
         }
         return disks;
     }

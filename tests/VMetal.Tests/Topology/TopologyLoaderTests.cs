@@ -333,6 +333,23 @@ public class TopologyLoaderTests
     }
 
     [Fact]
+    public async Task Paths_in_a_native_file_are_relative_to_the_file()
+    {
+        using var directory = new TempDirectory();
+        Directory.CreateDirectory(Path.Combine(directory.Path, "parts"));
+        await File.WriteAllTextAsync(Path.Combine(directory.Path, "parts", "bm.yml"),
+            "name: bm\ncpu: 1\nmemory: 512\ndeploy_os: false\ndisks: {disk1: {size: 1G}}\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(directory.Path, "parts", "net.yml"),
+            "networks:\n  net1: {name: prov, ip_address: 198.18.70.1/24}\nnodes:\n  default: {interfaces: [{network: prov}]}\n", TestContext.Current.CancellationToken);
+        var file = directory.File("lab.yml");
+        await File.WriteAllTextAsync(file, "vmetal-topology: 1\nnetwork: parts/net.yml\nnodes:\n  - {type: ./parts/bm.yml, count: 1}\n", TestContext.Current.CancellationToken);
+
+        var topology = await Topologies.LoadAsync(new TopologyRequest { TopologyFile = file });
+
+        Assert.Equal(("bm-0", "prov"), (topology.Nodes[0].Name, topology.Networks[0].Name));
+    }
+
+    [Fact]
     public async Task Every_catalogue_node_type_loads_on_every_catalogue_layout()
     {
         var catalog = await TopologyCatalog.ListAsync(null, TestContext.Current.CancellationToken);
