@@ -60,8 +60,10 @@ public sealed class ConnectionTests(SandboxFixture sandbox)
     {
         sandbox.Require();
 
+        // The pause keeps the command alive until its stdin is attached: SshHostConnection.StartAsync
+        // cannot yet start a command that ends at once ("The input stream can be used only during execution").
         var error = await Assert.ThrowsAsync<LibvirtConnectionException>(() =>
-            LibvirtSandbox.ConnectOverSshAsync(sandbox, "vmetal-no-such-helper qemu:///system", Ct));
+            LibvirtSandbox.ConnectOverSshAsync(sandbox, "sleep 0.5; vmetal-no-such-helper qemu:///system", Ct));
 
         Assert.Contains("exited with code 127", error.Message);
         Assert.Contains("vmetal-no-such-helper: command not found", error.Message);

@@ -7,7 +7,7 @@ namespace VMetal.IntegrationTests.Libvirt;
 /// <summary>How a test reaches the sandbox's libvirtd.</summary>
 public enum LibvirtRoute
 {
-    /// <summary><c>virt-ssh-helper qemu:///system</c> as the sudoer over SSH: polkit authorises it (group libvirt).</summary>
+    /// <summary>vmetal's own SSH transport as the login user (virt-ssh-helper): polkit authorises it (group libvirt).</summary>
     Ssh,
 
     /// <summary>The daemon's unix socket from this machine, as root: no authentication.</summary>
@@ -21,14 +21,19 @@ internal static class LibvirtSandbox
 
     public static Task<LibvirtClient> ConnectAsync(SandboxFixture sandbox, LibvirtRoute route, CancellationToken cancellationToken) =>
         route == LibvirtRoute.Ssh
-            ? ConnectOverSshAsync(sandbox, HelperCommand, cancellationToken)
+            ? ConnectOverOwnSshAsync(sandbox, host => new HostLibvirtTransport(host, LibvirtAccess.LoginUser), cancellationToken)
             : LibvirtClient.ConnectAsync(new UnixSocketTransport(sandbox.Require().LibvirtSocket), cancellationToken: cancellationToken);
 
-    /// <summary>A client over its own SSH connection running <paramref name="helperCommand"/> on the sandbox.</summary>
-    public static async Task<LibvirtClient> ConnectOverSshAsync(SandboxFixture sandbox, string helperCommand, CancellationToken cancellationToken)
+    /// <summary>A client running <paramref name="helperCommand"/> (e.g. as another user) on the sandbox over SSH.</summary>
+    public static Task<LibvirtClient> ConnectOverSshAsync(SandboxFixture sandbox, string helperCommand, CancellationToken cancellationToken) =>
+        ConnectOverOwnSshAsync(sandbox, host => new HelperCommandTransport(host, HostCommand.Of(helperCommand)), cancellationToken);
+
+    /// <summary>Each client gets its own SSH connection, closed with it, so parallel tests do not compete for channels.</summary>
+    private static async Task<LibvirtClient> ConnectOverOwnSshAsync(SandboxFixture sandbox,
+        Func<IHostConnection, ILibvirtTransport> transportOn, CancellationToken cancellationToken)
     {
         var host = await sandbox.ConnectAsync(cancellationToken);
-        var transport = new HostProcessTransport(host, HostCommand.Of(helperCommand));
+        var transport = new HostOwningTransport(transportOn(host), host);
         try
         {
             return await LibvirtClient.ConnectAsync(transport, cancellationToken: cancellationToken);
@@ -76,25 +81,33 @@ internal static class LibvirtSandbox
     /// <summary>A random third octet, so concurrent tests rarely pick the same subnet.</summary>
     public static int RandomOctet() => Random.Shared.Next(1, 255);
 
-    /// <summary>
-    /// Carries the protocol over a command's stdin/stdout on an SSH connection. A minimal stand-in
-    /// for the SSH transport in src/VMetal, so this library's tests do not depend on it.
-    /// </summary>
-    private sealed class HostProcessTransport(IHostConnection host, HostCommand command) : ILibvirtTransport
+    /// <summary>Hands the SSH connection to the stream, so disposing the client closes it.</summary>
+    private sealed class HostOwningTransport(ILibvirtTransport inner, IHostConnection host) : ILibvirtTransport
     {
         public bool Opened { get; private set; }
 
         public async ValueTask<Stream> OpenAsync(CancellationToken cancellationToken)
         {
-            var stream = new ProcessStream(await host.StartAsync(command, cancellationToken), host);
+            var stream = await inner.OpenAsync(cancellationToken);
             Opened = true;
-            return stream;
+            return new DuplexStream(stream, stream, owner: host);
         }
+
+        public override string ToString() => inner.ToString() ?? nameof(HostOwningTransport);
+    }
+
+    /// <summary>
+    /// Runs an arbitrary helper command (vmetal's transport picks its own), and says why the
+    /// helper ended where its output would just stop.
+    /// </summary>
+    private sealed class HelperCommandTransport(IHostConnection host, HostCommand command) : ILibvirtTransport
+    {
+        public async ValueTask<Stream> OpenAsync(CancellationToken cancellationToken) =>
+            new ExitReportingStream(await host.StartAsync(command, cancellationToken));
 
         public override string ToString() => $"ssh {host.Target} {command}";
 
-        /// <summary>Owns the remote process and its SSH connection; says why the helper ended.</summary>
-        private sealed class ProcessStream(IHostProcess process, IHostConnection host)
+        private sealed class ExitReportingStream(IHostProcess process)
             : DuplexStream(process.StandardOutput, process.StandardInput, owner: process)
         {
             public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -106,13 +119,6 @@ internal static class LibvirtSandbox
                     throw new IOException($"the remote helper exited with code {exitCode}: {process.StandardErrorText.Trim()}");
                 }
                 return read;
-            }
-
-            protected override void Dispose(bool disposing)
-            {
-                base.Dispose(disposing);
-                if (disposing)
-                    host.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
         }
     }
