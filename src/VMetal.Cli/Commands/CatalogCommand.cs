@@ -44,7 +44,7 @@ public sealed class CatalogCommand : CommandBase
         }
         output.Render(types);
 
-        var layouts = new Table().Title("network layouts").AddColumns("layout", "networks (NIC order of 'default' aside)", "source");
+        var layouts = new Table().Title("network layouts").AddColumns("layout", "networks", "source");
         foreach (var layout in listing.Layouts)
         {
             var networks = layout.Networks.Select(network =>
