@@ -17,6 +17,8 @@ internal delegate void EventFrameHandler(RemoteProcedure procedure, ReadOnlySpan
 /// </summary>
 internal sealed class RpcConnection : IAsyncDisposable
 {
+    private static readonly TimeSpan LoopExitWait = TimeSpan.FromSeconds(5);
+
     private readonly Stream _stream;
     private readonly FrameReader _frames;
     private readonly TimeProvider _time;
@@ -118,9 +120,14 @@ internal sealed class RpcConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Fail(new LibvirtConnectionException("The libvirt connection was closed by the client."));
-        await Task.WhenAll(_readLoop, _writeLoop);
-        _frames.Dispose();
-        _shutdown.Dispose();
+        var loops = Task.WhenAll(_readLoop, _writeLoop);
+        // A transport whose reads ignore both cancellation and disposal must not hang the caller;
+        // its read loop keeps the frame buffer, which the GC then reclaims instead of the pool.
+        if (await Task.WhenAny(loops, Task.Delay(LoopExitWait)) == loops)
+        {
+            _frames.Dispose();
+            _shutdown.Dispose();
+        }
     }
 
     private uint NextSerial() => (uint)Interlocked.Increment(ref _lastSerial);
