@@ -66,11 +66,37 @@ public sealed class ProcessTransport(string fileName, params IReadOnlyList<strin
         {
             var read = await base.ReadAsync(buffer, cancellationToken);
             if (read == 0 && buffer.Length > 0)
-                throw await HelperEndedAsync();
+                throw await HelperEndedAsync(null);
             return read;
         }
 
-        private async Task<IOException> HelperEndedAsync()
+        // A helper that dies at once may break the pipe of our first write before its end of
+        // output is read: that error must explain the death just as well.
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await base.WriteAsync(buffer, cancellationToken);
+            }
+            catch (IOException exception)
+            {
+                throw await HelperEndedAsync(exception);
+            }
+        }
+
+        public override async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await base.FlushAsync(cancellationToken);
+            }
+            catch (IOException exception)
+            {
+                throw await HelperEndedAsync(exception);
+            }
+        }
+
+        private async Task<IOException> HelperEndedAsync(IOException? cause)
         {
             using var wait = new CancellationTokenSource(ExitWait);
             try
@@ -80,9 +106,9 @@ public sealed class ProcessTransport(string fileName, params IReadOnlyList<strin
             }
             catch (OperationCanceledException)
             {
-                return new IOException($"The libvirt helper '{_name}' closed its output. stderr: {Stderr()}");
+                return new IOException($"The libvirt helper '{_name}' stopped talking ({cause?.Message ?? "end of output"}). stderr: {Stderr()}", cause);
             }
-            return new IOException($"The libvirt helper '{_name}' exited with code {_process.ExitCode}. stderr: {Stderr()}");
+            return new IOException($"The libvirt helper '{_name}' exited with code {_process.ExitCode}. stderr: {Stderr()}", cause);
         }
 
         private string Stderr()
