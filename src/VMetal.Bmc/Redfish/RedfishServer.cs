@@ -59,8 +59,7 @@ internal sealed class RedfishServer : IAsyncDisposable
 
         var app = builder.Build();
         var service = new RedfishService(
-            backend, new RedfishSessionStore(time, options.MaximumSessions, options.SessionTimeout), options.ServiceId, options.ActionTimeout,
-            loggerFactory.CreateLogger<RedfishService>())
+            backend, new RedfishSessionStore(time, options.MaximumSessions, options.SessionTimeout), options, loggerFactory.CreateLogger<RedfishService>())
         {
             Listeners = listeners,
         };

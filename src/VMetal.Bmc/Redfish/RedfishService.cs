@@ -16,7 +16,7 @@ namespace VMetal.Bmc.Redfish;
 /// and shows only the machines of the workspace those belong to.
 /// </summary>
 internal sealed partial class RedfishService(
-    IMachineBackend backend, RedfishSessionStore sessions, Guid serviceId, TimeSpan actionTimeout, ILogger logger)
+    IMachineBackend backend, RedfishSessionStore sessions, RedfishServerOptions options, ILogger logger)
 {
     private const string TenantItem = "vmetal.tenant";
     private const string ListenerItem = "vmetal.listener";
@@ -33,7 +33,7 @@ internal sealed partial class RedfishService(
     {
         app.Use(AuthenticateAsync);
         app.MapGet("/redfish", () => Json(new JsonObject { ["v1"] = Root + "/" }));
-        app.MapGet(Root, () => Json(ServiceRoot(serviceId)));
+        app.MapGet(Root, () => Json(ServiceRoot(options.ServiceId)));
 
         app.MapGet(SessionServicePath, () => Json(SessionService(sessions.Timeout)));
         app.MapGet(Sessions, (HttpContext context) => Json(Collection(
@@ -81,6 +81,15 @@ internal sealed partial class RedfishService(
     private async Task AuthenticateAsync(HttpContext context, RequestDelegate next)
     {
         context.Response.Headers["OData-Version"] = "4.0";
+        if (context.Request.ContentLength > options.MaximumRequestBodyBytes)
+        {
+            // Refused before anything reads it: the connection must not be reused with the body still in it.
+            context.Response.Headers.Connection = "close";
+            await Problem(StatusCodes.Status413PayloadTooLarge, "GeneralError", $"the body may be at most {options.MaximumRequestBodyBytes} bytes")
+                .ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
         var listener = _listeners.FirstOrDefault(l => l.Serves(context.Connection.LocalIpAddress, context.Connection.LocalPort));
         if (listener is null)
         {
@@ -276,7 +285,7 @@ internal sealed partial class RedfishService(
     private async Task<IResult> RunAsync(HttpContext context, Func<CancellationToken, Task> action)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        limit.CancelAfter(actionTimeout);
+        limit.CancelAfter(options.ActionTimeout);
         try
         {
             await action(limit.Token).ConfigureAwait(false);
@@ -295,7 +304,7 @@ internal sealed partial class RedfishService(
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            LogActionFailed(context.Request.Path, $"no answer within {actionTimeout.TotalSeconds:0} s");
+            LogActionFailed(context.Request.Path, $"no answer within {options.ActionTimeout.TotalSeconds:0} s");
             return Problem(StatusCodes.Status503ServiceUnavailable, "ServiceTemporarilyUnavailable", "the hypervisor did not answer in time");
         }
     }

@@ -60,13 +60,19 @@ internal sealed class RedfishTestBmc : IAsyncDisposable
 
     public SushyClient Sushy(BmcWorkspaceConfig workspace) => new(BaseAddress, workspace.Credentials.Username, workspace.Credentials.Password);
 
-    /// <summary>An HTTP client that trusts exactly the certificate the host generated for "alpha" (the listener's owner).</summary>
+    /// <summary>Trusts exactly the certificate the host generated for "alpha" (the listener's owner).</summary>
+    public bool IsServerCertificate(X509Certificate? certificate)
+    {
+        using var expected = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(_directory, "state", "tls", "alpha.pfx"), null);
+        return certificate?.GetCertHashString() == expected.Thumbprint;
+    }
+
+    /// <summary>An HTTP client that trusts the service's own certificate only, with Basic credentials if given.</summary>
     public HttpClient HttpClient(BmcWorkspaceConfig? basicAuthFor = null)
     {
-        var expected = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(_directory, "state", "tls", "alpha.pfx"), null);
         var handler = new HttpClientHandler
         {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Thumbprint == expected.Thumbprint,
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) => IsServerCertificate(certificate),
         };
         var client = new HttpClient(handler) { BaseAddress = BaseAddress };
         if (basicAuthFor is not null)
