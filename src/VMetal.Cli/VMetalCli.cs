@@ -16,6 +16,12 @@ public static class VMetalCli
         root.Subcommands.Add(new DemoCommand(services));
         root.Subcommands.Add(new SandboxCommand(services));
         root.Subcommands.Add(new ExecCommand(services));
+        root.Subcommands.Add(new PlanCommand(services));
+        root.Subcommands.Add(new UpCommand(services));
+        root.Subcommands.Add(new StatusCommand(services));
+        root.Subcommands.Add(new DownCommand(services));
+        root.Subcommands.Add(new CleanupCommand(services));
+        root.Subcommands.Add(new RemoveNodesCommand(services));
         root.Subcommands.Add(new BmcCommand(services));
         root.Subcommands.Add(new RenderCommand(services));
         root.Subcommands.Add(new CatalogCommand(services));

@@ -46,11 +46,27 @@ public sealed class HostLibvirtTransport(IHostConnection host, LibvirtAccess acc
 
     public override string ToString() => $"{host.Target} ({(access == LibvirtAccess.Root ? "root" : host.Target.User)})";
 
-    /// <summary>Disposing the stream ends the helper command (not the host connection).</summary>
+    /// <summary>
+    /// Disposing the stream ends the helper command (not the host connection). When the helper
+    /// ends by itself, the read fails with its exit code and stderr, so the libvirt error says why.
+    /// </summary>
     private sealed class HostProcessStream(IHostProcess process, string description)
         : DuplexStream(process.StandardOutput, process.StandardInput)
     {
         public override string ToString() => description;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await base.ReadAsync(buffer, cancellationToken);
+            if (read == 0 && buffer.Length > 0)
+            {
+                var exited = await Task.WhenAny(process.Completion, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken)) == process.Completion;
+                var stderr = process.StandardErrorText.Trim();
+                throw new IOException($"the libvirt helper ({description}) ended" +
+                    (exited ? $" with exit code {process.Completion.Result}" : "") + (stderr.Length > 0 ? $": {stderr}" : ""));
+            }
+            return read;
+        }
 
         protected override void Dispose(bool disposing)
         {

@@ -38,6 +38,7 @@ public sealed class SshHostConnection : IHostConnection
 {
     private readonly SshClient _client;
     private readonly SemaphoreSlim _channels;
+    private int _disposed;
 
     private SshHostConnection(HostTarget target, SshClient client, int maxChannels)
     {
@@ -97,10 +98,17 @@ public sealed class SshHostConnection : IHostConnection
         {
             using var ssh = _client.CreateCommand(CommandLine(command));
             var execution = ssh.ExecuteAsync(timeout.Token);
-            await using (var stdin = ssh.CreateInputStream())
+            await using (var stdin = OpenStdin(ssh, execution))
             {
-                if (!command.Stdin.IsEmpty)
-                    await stdin.WriteAsync(command.Stdin, timeout.Token);
+                try
+                {
+                    if (!command.Stdin.IsEmpty)
+                        await stdin.WriteAsync(command.Stdin, timeout.Token);
+                }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException or SshException)
+                {
+                    // The command ended without reading all of its input; its exit status tells.
+                }
             }
             await execution;
             var result = new CommandResult(ssh.ExitStatus ?? -1, ssh.Result, ssh.Error);
@@ -129,7 +137,7 @@ public sealed class SshHostConnection : IHostConnection
         {
             var ssh = _client.CreateCommand(CommandLine(command));
             var execution = ssh.ExecuteAsync(CancellationToken.None);
-            return new SshHostProcess(ssh, execution, ssh.CreateInputStream(), _channels);
+            return new SshHostProcess(ssh, execution, OpenStdin(ssh, execution), _channels);
         }
         catch
         {
@@ -140,11 +148,30 @@ public sealed class SshHostConnection : IHostConnection
 
     public ValueTask DisposeAsync()
     {
-        if (_client.IsConnected)
-            _client.Disconnect();
-        _client.Dispose();
-        _channels.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            if (_client.IsConnected)
+                _client.Disconnect();
+            _client.Dispose();
+            _channels.Dispose();
+        }
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The command's stdin. SSH.NET only hands it out while the command runs; a command that
+    /// already finished needs none.
+    /// </summary>
+    private static Stream OpenStdin(SshCommand ssh, Task execution)
+    {
+        try
+        {
+            return ssh.CreateInputStream();
+        }
+        catch (InvalidOperationException) when (execution.IsCompleted)
+        {
+            return Stream.Null;
+        }
     }
 
     private string CommandLine(HostCommand command) =>
@@ -289,13 +316,14 @@ public sealed class SshHostConnection : IHostConnection
             _command = command;
             _channels = channels;
             StandardInput = stdin;
-            _stderrDrain = DrainStderrAsync();
+            StandardOutput = BlockingStreamPump.ToAsyncStream(command.OutputStream, "ssh stdout");
+            _stderrDrain = BlockingStreamPump.CollectText(command.ExtendedOutputStream, _stderr, 16384, "ssh stderr");
             Completion = WaitForExitAsync(execution);
         }
 
         public Stream StandardInput { get; }
 
-        public Stream StandardOutput => _command.OutputStream;
+        public Stream StandardOutput { get; }
 
         public string StandardErrorText
         {
@@ -346,29 +374,6 @@ public sealed class SshHostConnection : IHostConnection
             await _stderrDrain;
             Release();
             return _command.ExitStatus ?? -1;
-        }
-
-        private async Task DrainStderrAsync()
-        {
-            await Task.Yield();
-            var buffer = new byte[4096];
-            try
-            {
-                int read;
-                while ((read = await _command.ExtendedOutputStream.ReadAsync(buffer)) > 0)
-                {
-                    lock (_stderr)
-                    {
-                        _stderr.Append(Encoding.UTF8.GetString(buffer, 0, read));
-                        if (_stderr.Length > 16384)
-                            _stderr.Remove(0, _stderr.Length - 16384);
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is ObjectDisposedException or SshException or IOException)
-            {
-                // The channel closed.
-            }
         }
 
         private void Release()

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using Spectre.Console;
+using VMetal.Cli.Output;
+using VMetal.Converge;
+using VMetal.Hosting;
+using VMetal.Libvirt;
+
+namespace VMetal.Cli.Commands;
+
+/// <summary>
+/// What the lab commands (plan, up, status, down, cleanup, remove-nodes) share: one host
+/// connection carrying shell and libvirt, the engine over it, and console progress.
+/// </summary>
+internal sealed class LabSession : IAsyncDisposable
+{
+    public static readonly Option<bool> NoWait = new("--no-wait")
+    {
+        Description = "Fail at once if another vmetal run holds the hypervisor's lock (default: wait for it)",
+    };
+
+    private LabSession(IHostConnection host, LibvirtClient libvirt, ConvergeEngine engine)
+    {
+        Host = host;
+        Libvirt = libvirt;
+        Engine = engine;
+    }
+
+    public IHostConnection Host { get; }
+
+    public LibvirtClient Libvirt { get; }
+
+    public ConvergeEngine Engine { get; }
+
+    public static async Task<LabSession> OpenAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var host = await context.ConnectAsync(cancellationToken);
+        try
+        {
+            var libvirt = await HostLibvirt.ConnectAsync(host, LibvirtAccess.Root, cancellationToken);
+            var wait = context.ParseResult.GetResult(NoWait) is null || !context.Get(NoWait);
+            var owner = $"{Environment.UserName}@{Environment.MachineName} pid {Environment.ProcessId} workspace {context.WorkspaceName} since {DateTimeOffset.UtcNow:u}";
+            var engine = new ConvergeEngine(new LibvirtHypervisor(libvirt), new HostWorkspaceRecordStore(host),
+                async token => await HostLock.AcquireAsync(host, owner, wait,
+                    holder => context.Output.Info($"waiting for another vmetal run on {host.Target} ({holder})"), token));
+            return new LabSession(host, libvirt, engine);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Libvirt.DisposeAsync();
+        await Host.DisposeAsync();
+    }
+
+    /// <summary>Plan tables for humans: one line per change that does something, then the count of unchanged objects.</summary>
+    public static void RenderPlan(IConsoleOutput output, Plan plan, bool showUnchanged)
+    {
+        var table = new Table().Border(TableBorder.Simple).AddColumn("action").AddColumn("kind").AddColumn("name").AddColumn("why");
+        foreach (var change in plan.Changes.Where(c => showUnchanged || c.Action != ChangeAction.Unchanged))
+            table.AddRow(Colour(change.Action), change.Kind.ToString().ToLowerInvariant(), Markup.Escape(change.Name), Markup.Escape(change.Reason));
+        if (table.Rows.Count > 0)
+            output.Render(table);
+        output.Info(plan.IsNoOp ? $"no changes: {plan.Changes.Count} objects up to date" : plan.Summary);
+    }
+
+    public static object PlanJson(Plan plan) => new
+    {
+        changes = plan.Changes.Select(c => new { kind = c.Kind, name = c.Name, action = c.Action, reason = c.Reason }),
+        summary = new
+        {
+            create = plan.Count(ChangeAction.Create),
+            update = plan.Count(ChangeAction.Update),
+            replace = plan.Count(ChangeAction.Replace),
+            delete = plan.Count(ChangeAction.Delete),
+            unchanged = plan.Count(ChangeAction.Unchanged),
+        },
+        warnings = plan.Warnings,
+    };
+
+    private static string Colour(ChangeAction action) => action switch
+    {
+        ChangeAction.Create => "[green]create[/]",
+        ChangeAction.Update => "[yellow]update[/]",
+        ChangeAction.Replace => "[darkorange]replace[/]",
+        ChangeAction.Delete => "[red]delete[/]",
+        _ => "[grey]unchanged[/]",
+    };
+}
+
+/// <summary>Shows a run's progress on the console.</summary>
+internal sealed class ConsoleProgress(IConsoleOutput output, bool showPlan) : IConvergeProgress
+{
+    public void Status(string message) => output.Detail(message);
+
+    public void Warning(string message) => output.Warning(message);
+
+    public void Planned(Plan plan)
+    {
+        if (showPlan)
+            LabSession.RenderPlan(output, plan, output.Verbose);
+    }
+
+    public void Applied(AppliedChange change)
+    {
+        if (change.Error is { } error)
+            output.Error($"{change.Change.Action.ToString().ToLowerInvariant()} {change.Change.Kind.ToString().ToLowerInvariant()} {change.Change.Name}: {error.Message}");
+        else
+            output.Detail($"{change.Change.Action.ToString().ToLowerInvariant()} {change.Change.Kind.ToString().ToLowerInvariant()} {change.Change.Name} ({change.Elapsed.TotalMilliseconds:0} ms)");
+    }
+}

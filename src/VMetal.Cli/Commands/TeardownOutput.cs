@@ -1,0 +1,28 @@
+using VMetal.Cli.Output;
+using VMetal.Converge;
+
+namespace VMetal.Cli.Commands;
+
+internal static class TeardownOutput
+{
+    public static int Report(CommandContext context, TeardownResult result, string what)
+    {
+        if (context.Output.Format == OutputFormat.Json)
+        {
+            context.Output.WriteJson(new
+            {
+                workspaces = result.Workspaces,
+                changes = result.Plan.Changes.Select(c => new { kind = c.Kind, name = c.Name, action = c.Action, reason = c.Reason }),
+            });
+        }
+        else if (result.Plan.Changes.Count == 0)
+        {
+            context.Output.Info($"nothing to remove for {what}");
+        }
+        else
+        {
+            context.Output.Success($"removed {what}: {result.Applied.Count(a => a.Error is null)} object(s)");
+        }
+        return ExitCodes.Success;
+    }
+}

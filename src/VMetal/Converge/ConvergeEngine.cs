@@ -1,0 +1,295 @@
+using System.Net;
+using VMetal.Rendering;
+using VMetal.Topology;
+
+namespace VMetal.Converge;
+
+/// <summary>What `vmetal up` / `vmetal plan` should converge to.</summary>
+public sealed record ConvergeRequest
+{
+    public required TopologyRequest Topology { get; init; }
+
+    /// <summary>Host-side render choices; <see cref="RenderOptions.DomainType"/> is replaced unless <see cref="DomainType"/> is set.</summary>
+    public RenderOptions Render { get; init; } = new();
+
+    /// <summary>Forces kvm or qemu; null: kvm when the host has hardware virtualisation, else qemu.</summary>
+    public DomainType? DomainType { get; init; }
+
+    /// <summary>Start bare-metal nodes when they are created (normally Ironic powers them on).</summary>
+    public bool StartBareMetal { get; init; }
+
+    /// <summary>Only compute the plan.</summary>
+    public bool PlanOnly { get; init; }
+
+    /// <summary>Bring back nodes taken out with remove-nodes.</summary>
+    public bool RestoreRemovedNodes { get; init; }
+}
+
+/// <param name="Before">What the host had before the run.</param>
+public sealed record ConvergeResult(
+    LabTopology Topology,
+    DesiredState Desired,
+    Plan Plan,
+    HypervisorFacts Facts,
+    WorkspaceRecord Record,
+    ActualState Before,
+    IReadOnlyList<AppliedChange> Applied,
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>Power state of each desired node after the run.</summary>
+    public string StateAfter(DesiredDomain domain)
+    {
+        var change = Plan.Changes.FirstOrDefault(c => c.Kind == ResourceKind.Domain && c.Name == domain.Name);
+        if (change?.Subject is DomainWork { Start: true } && !Plan.IsNoOp && Applied.Count > 0)
+            return "running";
+        var before = Before.Domains.FirstOrDefault(d => d.Name == domain.Name);
+        return before is { Running: true } ? "running" : before is null && Applied.Count == 0 ? "absent" : "shut off";
+    }
+}
+
+/// <summary>What a workspace has on the host now.</summary>
+public sealed record LabStatus(
+    string Workspace,
+    WorkspaceRecord? Record,
+    IReadOnlyList<ObservedDomain> Domains,
+    IReadOnlyList<ObservedNetwork> Networks,
+    IReadOnlyDictionary<string, string> LeasesByMac);
+
+/// <summary>What a teardown removed.</summary>
+public sealed record TeardownResult(IReadOnlyList<string> Workspaces, Plan Plan, IReadOnlyList<AppliedChange> Applied);
+
+/// <summary>Hooks for showing a run's progress.</summary>
+public interface IConvergeProgress
+{
+    void Status(string message);
+
+    void Warning(string message);
+
+    void Planned(Plan plan);
+
+    void Applied(AppliedChange change);
+}
+
+/// <summary>
+/// One converge run: validates the topology before contacting the host, takes the host's lock,
+/// reads what this workspace owns, picks free subnets for a new prefixed lab, plans, and
+/// applies. Re-running with the same input plans nothing but "unchanged".
+/// </summary>
+public sealed class ConvergeEngine(
+    IHypervisor hypervisor,
+    IWorkspaceRecordStore records,
+    Func<CancellationToken, Task<IAsyncDisposable>> acquireHostLock)
+{
+    /// <summary>Loads and validates a topology; bad input fails here, before any host is contacted.</summary>
+    public static async Task<LabTopology> LoadTopologyAsync(TopologyRequest request, Action<string>? warn, CancellationToken cancellationToken)
+    {
+        var result = await TopologyLoader.LoadAsync(request, cancellationToken);
+        foreach (var warning in result.Warnings)
+            warn?.Invoke(warning);
+        return result.GetTopologyOrThrow();
+    }
+
+    public async Task<ConvergeResult> ConvergeAsync(ConvergeRequest request, IConvergeProgress progress, CancellationToken cancellationToken)
+    {
+        var workspace = request.Topology.Workspace;
+        if (!WorkspaceRecord.IsValidWorkspaceName(workspace))
+            throw new VMetalException(FailureKind.BadInput, $"workspace name '{workspace}' is not valid: use letters, digits, '.', '_' and '-' (at most 64)");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Timed(string what) => progress.Status($"{what} ({clock.ElapsedMilliseconds} ms)");
+        var draft = await LoadTopologyAsync(request.Topology, null, cancellationToken);
+        Timed("topology loaded");
+
+        await using var hostLock = await acquireHostLock(cancellationToken);
+        Timed("host lock taken");
+        var allRecords = await records.LoadAllAsync(cancellationToken);
+        Timed($"{allRecords.Count} workspace record(s) read");
+        var mine = allRecords.FirstOrDefault(r => r.Workspace == workspace);
+        var others = allRecords.Where(r => r.Workspace != workspace).ToList();
+        var facts = await hypervisor.GetFactsAsync(cancellationToken);
+        Timed("host facts read");
+        var render = request.Render with
+        {
+            DomainType = request.DomainType ?? (facts.KvmAvailable ? DomainType.Kvm : DomainType.Qemu),
+        };
+        var warnings = new List<string>();
+        if (render.DomainType == DomainType.Qemu && request.DomainType is null)
+            warnings.Add($"{facts.Hostname} has no usable KVM: VMs run under software emulation (type='qemu'), much slower than on a KVM host");
+
+        var volumeNames = draft.Nodes.SelectMany(node => node.Disks).Select(disk => disk.VolumeName)
+            .Concat((IEnumerable<string>?)mine?.Volumes.Keys ?? []).ToHashSet(StringComparer.Ordinal);
+        var actual = await hypervisor.ObserveAsync(mine?.PoolName is { Length: > 0 } recordedPool ? recordedPool : render.PoolName,
+            render.PoolPath, volumeNames, cancellationToken);
+        Timed($"observed {actual.Domains.Count} domains, {actual.Networks.Count} networks, {actual.Volumes.Count} volumes");
+
+        var octets = await ChooseOctetsAsync(request.Topology, mine, others, actual, draft, cancellationToken);
+        var topology = octets == draft.Octets ? draft
+            : await LoadTopologyAsync(request.Topology with { Octets = octets }, null, cancellationToken);
+
+        var removed = request.RestoreRemovedNodes ? new SortedSet<string>(StringComparer.Ordinal) : mine?.RemovedNodes ?? new SortedSet<string>(StringComparer.Ordinal);
+        var desired = Without(DesiredState.From(topology, render, request.StartBareMetal), removed);
+        warnings.AddRange(desired.Warnings);
+        if (removed.Count > 0)
+            warnings.Add($"left out (removed with remove-nodes; --restore-nodes brings them back): {string.Join(", ", removed)}");
+        foreach (var warning in warnings)
+            progress.Warning(warning);
+
+        var plan = Planner.PlanConverge(desired, actual, mine, workspace) with { Warnings = warnings };
+        Timed("planned");
+        progress.Planned(plan);
+        var record = (mine ?? new WorkspaceRecord { Workspace = workspace }) with
+        {
+            Prefix = topology.Prefix ?? "",
+            NetOctet = octets.Net,
+            DataNetOctet = octets.DataNet,
+            PoolName = actual.Pool?.Name ?? render.PoolName,
+            RemovedNodes = removed,
+        };
+        if (request.PlanOnly || (plan.IsNoOp && mine is not null && mine == record))
+            return new ConvergeResult(topology, desired, plan, facts, mine ?? record, actual, [], warnings);
+
+        var applied = new List<AppliedChange>();
+        var executor = new PlanExecutor(hypervisor, records);
+        var final = await executor.ApplyAsync(plan, record, record.PoolName, change =>
+        {
+            lock (applied)
+                applied.Add(change);
+            progress.Applied(change);
+        }, cancellationToken);
+        Timed("applied");
+        return new ConvergeResult(topology, desired, plan, facts, final, actual, applied, warnings);
+    }
+
+    /// <summary>Removes everything the workspace owns: domains (with NVRAM), disks, networks (and their leases), its record.</summary>
+    public Task<TeardownResult> DownAsync(string workspace, IConvergeProgress progress, CancellationToken cancellationToken) =>
+        TeardownAsync(records => records.Where(r => r.Workspace == workspace).ToList(),
+            domain => domain.Owner?.Workspace == workspace, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Removes every vmetal-owned object on the host (every workspace's), or only the labs with
+    /// exactly <paramref name="prefix"/>. Objects without vmetal's mark are never touched.
+    /// </summary>
+    public Task<TeardownResult> CleanupAsync(string? prefix, IConvergeProgress progress, CancellationToken cancellationToken) =>
+        TeardownAsync(records => records.Where(r => prefix is null || r.Prefix == prefix).ToList(),
+            domain => domain.Owner is { } owner && (prefix is null || owner.Prefix == prefix), null, progress, cancellationToken);
+
+    /// <summary>Removes some nodes of a workspace (domain, disks, fixed leases); `up` leaves them out afterwards.</summary>
+    public async Task<TeardownResult> RemoveNodesAsync(string workspace, IReadOnlyCollection<string> nodes, IConvergeProgress progress,
+        CancellationToken cancellationToken)
+    {
+        var selected = nodes.ToHashSet(StringComparer.Ordinal);
+        return await TeardownAsync(records => records.Where(r => r.Workspace == workspace).ToList(),
+            domain => domain.Owner?.Workspace == workspace, selected, progress, cancellationToken);
+    }
+
+    public async Task<LabStatus> StatusAsync(string workspace, CancellationToken cancellationToken)
+    {
+        var mine = (await records.LoadAllAsync(cancellationToken)).FirstOrDefault(r => r.Workspace == workspace);
+        var actual = await hypervisor.ObserveAsync(mine?.PoolName ?? "", "", [], cancellationToken);
+        var domains = actual.Domains.Where(d => d.Owner?.Workspace == workspace).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+        var networks = actual.Networks.Where(n => n.Owner?.Workspace == workspace || mine?.Networks.ContainsKey(n.Name) == true).ToList();
+        var leases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var list in await Task.WhenAll(networks.Where(n => n.Active).Select(n => hypervisor.GetLeasesAsync(n.Name, cancellationToken))))
+        {
+            foreach (var (mac, address) in list)
+                leases[mac] = address;
+        }
+        return new LabStatus(workspace, mine, domains, networks, leases);
+    }
+
+    private async Task<TeardownResult> TeardownAsync(Func<IReadOnlyList<WorkspaceRecord>, List<WorkspaceRecord>> selectRecords,
+        Func<ObservedDomain, bool> selectDomains, IReadOnlySet<string>? nodes, IConvergeProgress progress, CancellationToken cancellationToken)
+    {
+        await using var hostLock = await acquireHostLock(cancellationToken);
+        var chosen = selectRecords(await records.LoadAllAsync(cancellationToken));
+        var volumeNames = chosen.SelectMany(r => r.Volumes.Keys).ToHashSet(StringComparer.Ordinal);
+        var pools = chosen.Select(r => r.PoolName).Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        var actual = await hypervisor.ObserveAsync(pools.FirstOrDefault() ?? "", "", volumeNames, cancellationToken);
+        // Domains marked by vmetal whose record is gone are still vmetal's: remove them too.
+        var workspaces = chosen.Select(r => r.Workspace)
+            .Concat(actual.Domains.Where(selectDomains).Select(d => d.Owner!.Workspace))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+        if (nodes is not null)
+        {
+            var known = actual.Domains.Where(selectDomains).Select(d => d.Name)
+                .Concat(volumeNames.Select(Planner.VolumeNode)).ToHashSet(StringComparer.Ordinal);
+            var unknown = nodes.Where(n => !known.Contains(n)).ToList();
+            if (unknown.Count > 0)
+                throw new VMetalException(FailureKind.BadInput,
+                    $"no node {string.Join(", ", unknown)} in workspace '{workspaces.FirstOrDefault() ?? "(none)"}'; its nodes: {string.Join(", ", known.Order(StringComparer.Ordinal))}");
+        }
+
+        var allChanges = new List<PlannedChange>();
+        var applied = new List<AppliedChange>();
+        foreach (var workspace in workspaces)
+        {
+            var record = chosen.FirstOrDefault(r => r.Workspace == workspace);
+            var plan = Planner.PlanRemoval(actual, record, workspace, nodes is null ? null : nodes.Contains);
+            progress.Planned(plan);
+            allChanges.AddRange(plan.Changes);
+            var executor = new PlanExecutor(hypervisor, records);
+            var baseRecord = record ?? new WorkspaceRecord { Workspace = workspace };
+            if (nodes is not null)
+                baseRecord = baseRecord with { RemovedNodes = new SortedSet<string>(baseRecord.RemovedNodes.Concat(nodes), StringComparer.Ordinal) };
+            var final = await executor.ApplyAsync(plan, baseRecord, record?.PoolName ?? "", change =>
+            {
+                lock (applied)
+                    applied.Add(change);
+                progress.Applied(change);
+            }, cancellationToken);
+            if (nodes is null)
+                await records.DeleteAsync(workspace, cancellationToken);
+            else
+                await records.SaveAsync(final, cancellationToken);
+        }
+        return new TeardownResult(workspaces, new Plan(allChanges, []), applied);
+    }
+
+    /// <summary>
+    /// The third octets of a lab's subnets: given on the command line, else what the workspace
+    /// already uses, else infrared's defaults without a prefix; for a new prefixed lab the first
+    /// pair above every other lab's (like infrared) whose subnets collide with no network on the host.
+    /// </summary>
+    private static async Task<NetworkOctets> ChooseOctetsAsync(TopologyRequest request, WorkspaceRecord? mine, IReadOnlyList<WorkspaceRecord> others,
+        ActualState actual, LabTopology draft, CancellationToken cancellationToken)
+    {
+        if (request.Octets is { } explicitOctets)
+            return explicitOctets;
+        var prefix = request.Prefix ?? "";
+        if (mine is not null && mine.Prefix == prefix && (mine.NetOctet, mine.DataNetOctet) != (0, 0))
+            return new NetworkOctets(mine.NetOctet, mine.DataNetOctet);
+        if (prefix.Length == 0)
+            return draft.Octets;
+
+        var foreign = actual.Networks.Where(n => n.Owner?.Workspace != request.Workspace).SelectMany(n => n.Subnets).ToList();
+        var maxNet = others.Where(r => r.Prefix.Length > 0).Select(r => r.NetOctet).DefaultIfEmpty(0).Max();
+        var maxDataNet = others.Where(r => r.Prefix.Length > 0).Select(r => r.DataNetOctet).DefaultIfEmpty(14).Max();
+        for (var step = 1; maxNet + (10 * step) <= 250 && maxDataNet + (10 * step) <= 250; step++)
+        {
+            var candidate = new NetworkOctets(maxNet + (10 * step), maxDataNet + (10 * step));
+            var topology = await LoadTopologyAsync(request with { Octets = candidate }, null, cancellationToken);
+            var subnets = topology.Networks.Select(n => n.Ipv4?.Subnet).OfType<IPNetwork>();
+            if (!subnets.Any(subnet => foreign.Any(other => Overlaps(subnet, other))))
+                return candidate;
+        }
+        throw new VMetalException(FailureKind.OperationFailed,
+            "no free subnets left for a new prefixed lab on this host: pass --net-subnet and --data-subnet");
+    }
+
+    internal static bool Overlaps(IPNetwork a, IPNetwork b) => a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress);
+
+    /// <summary>Leaves removed nodes out: their domains, disks and fixed leases.</summary>
+    private static DesiredState Without(DesiredState desired, IReadOnlySet<string> removed)
+    {
+        if (removed.Count == 0)
+            return desired;
+        var removedMacs = desired.Domains.Where(d => removed.Contains(d.Name))
+            .SelectMany(d => d.Model.Nics.Select(nic => nic.MacAddress)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return desired with
+        {
+            Domains = desired.Domains.Where(d => !removed.Contains(d.Name)).ToList(),
+            Volumes = desired.Volumes.Where(v => !removed.Contains(v.Node)).ToList(),
+            Networks = desired.Networks.Select(n => n with { Hosts = n.Hosts.Where(h => !removedMacs.Contains(h.MacAddress)).ToList() }).ToList(),
+        };
+    }
+}

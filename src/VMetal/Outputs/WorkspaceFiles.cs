@@ -1,0 +1,41 @@
+namespace VMetal.Outputs;
+
+/// <summary>The workspace directory on the operator's machine and its files.</summary>
+public sealed class WorkspaceFiles(string directory)
+{
+    public string Directory { get; } = directory;
+
+    public string Inventory => Path.Combine(Directory, "hosts");
+    public string SshConfig => Path.Combine(Directory, "ssh.config");
+    public string Nodes => Path.Combine(Directory, "nodes.json");
+    public string InstackEnv => Path.Combine(Directory, "instackenv.json");
+    public string State => Path.Combine(Directory, "state.json");
+    public string PrivateKey => Path.Combine(Directory, "id_rsa");
+
+    /// <summary>Everything `up` generates (keys are not: they outlive a lab).</summary>
+    public IEnumerable<string> GeneratedFiles => [Inventory, SshConfig, Nodes, InstackEnv, State];
+
+    public void EnsureDirectory()
+    {
+        if (OperatingSystem.IsWindows())
+            System.IO.Directory.CreateDirectory(Directory);
+        else
+            System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    /// <summary>Replaces a file atomically (write a temporary file, then rename), private to the user.</summary>
+    public static void WriteAtomically(string path, string content)
+    {
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(temporary, content);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    public void DeleteGenerated()
+    {
+        foreach (var file in GeneratedFiles)
+            File.Delete(file);
+    }
+}
