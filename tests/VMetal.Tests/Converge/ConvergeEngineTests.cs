@@ -1,0 +1,321 @@
+using VMetal.Converge;
+using VMetal.Rendering;
+using VMetal.Topology;
+
+namespace VMetal.Tests.Converge;
+
+/// <summary>The whole converge pipeline (topology → plan → apply → record) against an in-memory hypervisor.</summary>
+public sealed class ConvergeEngineTests
+{
+    private readonly FakeHypervisor _hypervisor = new();
+    private readonly FakeRecordStore _records = new();
+    private readonly ListProgress _progress = new();
+
+    private ConvergeEngine Engine() => new(_hypervisor, _records, _ => Task.FromResult<IAsyncDisposable>(new NoLock()));
+
+    private static ConvergeRequest Request(string nodes = "controller:3,compute:2", string workspace = "ws", string? prefix = null,
+        string[]? extra = null, string? image = null, bool start = false) => new()
+    {
+        Topology = new TopologyRequest
+        {
+            Workspace = workspace,
+            NodeCounts = nodes,
+            Prefix = prefix,
+            BaseImage = image,
+            ExtraVars = extra ?? ["override.controller.memory=256", "override.compute.memory=256"],
+        },
+        StartBareMetal = start,
+    };
+
+    private Task<ConvergeResult> Up(ConvergeRequest request) => Engine().ConvergeAsync(request, _progress, CancellationToken.None);
+
+    [Fact]
+    public async Task A_fresh_up_creates_the_pool_networks_disks_and_powered_off_bare_metal_domains()
+    {
+        var result = await Up(Request());
+
+        Assert.Equal(1 + 3 + 5 + 5, result.Plan.Count(ChangeAction.Create));
+        Assert.Equal(["data", "external", "management"], _hypervisor.Networks.Keys.Order());
+        Assert.All(_hypervisor.Networks.Values, n => Assert.True(n.Active && n.Autostart));
+        Assert.Equal(5, _hypervisor.Volumes.Count);
+        Assert.Equal(["compute-0", "compute-1", "controller-0", "controller-1", "controller-2"], _hypervisor.Domains.Keys.Order());
+        Assert.All(_hypervisor.Domains.Values, d => Assert.False(d.Running));
+        var record = _records.Records["ws"];
+        Assert.Equal(5, record.Volumes.Count);
+        Assert.Equal(3, record.Networks.Count);
+        Assert.Equal((0, 24), (record.NetOctet, record.DataNetOctet));
+        Assert.Contains(result.Warnings, w => w.Contains("software emulation", StringComparison.Ordinal));
+        Assert.All(_hypervisor.Domains.Values, d => Assert.Contains("type=\"qemu\"", d.Xml, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_start_bare_metal_domains_are_started_after_they_are_defined()
+    {
+        await Up(Request(start: true));
+
+        Assert.All(_hypervisor.Domains.Values, d => Assert.True(d.Running));
+        var calls = _hypervisor.MutatingCalls.ToList();
+        Assert.True(calls.FindLastIndex(c => c.StartsWith("define", StringComparison.Ordinal)) < calls.FindIndex(c => c.StartsWith("start", StringComparison.Ordinal)));
+        Assert.True(calls.FindLastIndex(c => c.StartsWith("vol-create", StringComparison.Ordinal)) < calls.FindIndex(c => c.StartsWith("define", StringComparison.Ordinal)));
+        Assert.True(calls.FindLastIndex(c => c.StartsWith("net-start", StringComparison.Ordinal)) < calls.FindIndex(c => c.StartsWith("define", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_second_up_with_the_same_input_plans_only_unchanged_and_calls_nothing()
+    {
+        await Up(Request());
+        var callsAfterFirst = _hypervisor.Calls.Count;
+        var saves = _records.Saves;
+
+        var second = await Up(Request());
+
+        Assert.True(second.Plan.IsNoOp, string.Join('\n', second.Plan.Changes));
+        Assert.Equal(callsAfterFirst, _hypervisor.Calls.Count);
+        Assert.Equal(saves, _records.Saves);
+    }
+
+    [Fact]
+    public async Task Raising_a_count_adds_only_the_new_node()
+    {
+        await Up(Request());
+        var before = _hypervisor.Calls.Count;
+
+        var result = await Up(Request("controller:3,compute:3"));
+
+        var newCalls = _hypervisor.MutatingCalls.Skip(before).ToList();
+        Assert.Equal(["vol-create compute-2-disk1.qcow2", "define compute-2"], newCalls);
+        Assert.Equal(2, result.Plan.Count(ChangeAction.Create));
+        Assert.Equal(0, result.Plan.Count(ChangeAction.Update));
+    }
+
+    [Fact]
+    public async Task Lowering_a_count_removes_the_node_its_disk_and_nothing_else()
+    {
+        await Up(Request());
+
+        await Up(Request("controller:3,compute:1"));
+
+        Assert.DoesNotContain("compute-1", _hypervisor.Domains.Keys);
+        Assert.DoesNotContain("compute-1-disk1.qcow2", _hypervisor.Volumes.Keys);
+        Assert.DoesNotContain("compute-1-disk1.qcow2", _records.Records["ws"].Volumes.Keys);
+        Assert.Equal(4, _hypervisor.Domains.Count);
+    }
+
+    [Fact]
+    public async Task Changed_memory_redefines_the_domains_and_leaves_disks_alone()
+    {
+        await Up(Request());
+        var before = _hypervisor.Calls.Count;
+
+        var result = await Up(Request(extra: ["override.controller.memory=512", "override.compute.memory=256"]));
+
+        Assert.Equal(3, result.Plan.Of(ResourceKind.Domain, ChangeAction.Update).Count());
+        Assert.All(_hypervisor.MutatingCalls.Skip(before), call => Assert.StartsWith("define controller-", call, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_bigger_disk_is_grown_in_place_and_a_smaller_one_recreated_with_its_domain()
+    {
+        await Up(Request());
+
+        var grow = await Up(Request(extra: ["override.controller.memory=256", "override.compute.memory=256", "override.compute.disks.disk1.size=80G"]));
+        var grown = _hypervisor.Volumes["compute-0-disk1.qcow2"];
+        var shrink = await Up(Request(extra: ["override.controller.memory=256", "override.compute.memory=256", "override.compute.disks.disk1.size=10G"]));
+
+        Assert.Equal(2, grow.Plan.Of(ResourceKind.Volume, ChangeAction.Update).Count());
+        Assert.Equal(0, grow.Plan.Of(ResourceKind.Domain).Count(c => c.Action != ChangeAction.Unchanged));
+        Assert.Equal(80L << 30, grown);
+        Assert.Equal(2, shrink.Plan.Of(ResourceKind.Volume, ChangeAction.Replace).Count());
+        Assert.Equal(2, shrink.Plan.Of(ResourceKind.Domain, ChangeAction.Replace).Count());
+        Assert.Equal(10L << 30, _hypervisor.Volumes["compute-0-disk1.qcow2"]);
+    }
+
+    [Fact]
+    public async Task Os_nodes_get_an_overlay_are_started_and_keep_fixed_leases_added_live()
+    {
+        await Up(Request("undercloud:1,compute:1", image: "/var/lib/libvirt/images/base.qcow2",
+            extra: ["override.undercloud.memory=512", "override.compute.memory=256"]));
+        Assert.True(_hypervisor.Domains["undercloud-0"].Running);
+        Assert.Single(_hypervisor.Networks["management"].Hosts);
+
+        var result = await Up(Request("undercloud:2,compute:1", image: "/var/lib/libvirt/images/base.qcow2",
+            extra: ["override.undercloud.memory=512", "override.compute.memory=256"]));
+
+        Assert.Contains(result.Plan.Changes, c => c.Kind == ResourceKind.DhcpHost && c.Action == ChangeAction.Create);
+        Assert.Equal(ChangeAction.Unchanged, result.Plan.Changes.Single(c => c is { Kind: ResourceKind.Network, Name: "management" }).Action);
+        Assert.Equal(2, _hypervisor.Networks["management"].Hosts.Count);
+        Assert.Contains(_hypervisor.MutatingCalls, c => c.StartsWith("dhcp-add management", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_os_node_found_shut_off_is_started_again()
+    {
+        var request = Request("undercloud:1", image: "/base.qcow2", extra: ["override.undercloud.memory=512"]);
+        await Up(request);
+        _hypervisor.Domains["undercloud-0"] = _hypervisor.Domains["undercloud-0"] with { Running = false };
+
+        var result = await Up(request);
+
+        Assert.Equal("OS node is shut off: start it", result.Plan.Changes.Single(c => c.Kind == ResourceKind.Domain).Reason);
+        Assert.True(_hypervisor.Domains["undercloud-0"].Running);
+    }
+
+    [Fact]
+    public async Task Objects_with_our_names_that_we_do_not_own_are_never_touched()
+    {
+        _hypervisor.AddForeignDomain("compute-0");
+        _hypervisor.Networks["management"] = ("<network><name>management</name></network>", true, true, []);
+
+        var error = await Assert.ThrowsAsync<OwnershipConflictException>(() => Up(Request()));
+
+        Assert.Equal(FailureKind.BadInput, error.Kind);
+        Assert.Contains(error.Conflicts, c => c.Contains("domain 'compute-0'", StringComparison.Ordinal));
+        Assert.Contains(error.Conflicts, c => c.Contains("network 'management'", StringComparison.Ordinal));
+        Assert.Empty(_hypervisor.Calls);
+    }
+
+    [Fact]
+    public async Task Another_workspace_with_the_same_names_is_a_conflict_not_a_takeover()
+    {
+        await Up(Request(workspace: "first"));
+
+        var error = await Assert.ThrowsAsync<OwnershipConflictException>(() => Up(Request(workspace: "second")));
+
+        Assert.Contains(error.Conflicts, c => c.Contains("belongs to workspace 'first'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_second_prefixed_lab_gets_subnets_that_collide_with_nothing()
+    {
+        _hypervisor.AddForeignNetwork("someone-else", "172.16.20.0/24");
+        await Up(Request(workspace: "a", prefix: "aa"));
+        await Up(Request(workspace: "b", prefix: "bb"));
+
+        var a = _records.Records["a"];
+        var b = _records.Records["b"];
+        Assert.Equal((10, 24), (a.NetOctet, a.DataNetOctet));
+        Assert.Equal((30, 44), (b.NetOctet, b.DataNetOctet)); // 20 is taken by someone-else's 172.16.20.0/24
+        Assert.Contains("aa-management", _hypervisor.Networks.Keys);
+        Assert.Contains("bb-compute-0", _hypervisor.Domains.Keys);
+    }
+
+    [Fact]
+    public async Task An_interrupted_run_leaves_every_created_object_recorded_and_the_next_run_finishes_it()
+    {
+        _hypervisor.FailOn = "define compute-1";
+        await Assert.ThrowsAsync<ApplyFailedException>(() => Up(Request()));
+        Assert.Equal(5, _records.Records["ws"].Volumes.Count); // written ahead of creation
+        Assert.DoesNotContain("compute-1", _hypervisor.Domains.Keys);
+
+        _hypervisor.FailOn = null;
+        var result = await Up(Request());
+
+        Assert.Equal(["define compute-1"], result.Plan.Changes.Where(c => c.Action != ChangeAction.Unchanged).Select(c => $"define {c.Name}"));
+        Assert.Equal(5, _hypervisor.Domains.Count);
+        Assert.True((await Up(Request())).Plan.IsNoOp);
+    }
+
+    [Fact]
+    public async Task Down_removes_everything_the_workspace_owns_and_nothing_else()
+    {
+        _hypervisor.AddForeignDomain("keep-me");
+        _hypervisor.AddForeignNetwork("default", "192.168.122.0/24");
+        _hypervisor.Volumes["someone-elses.qcow2"] = 1;
+        await Up(Request());
+
+        await Engine().DownAsync("ws", _progress, CancellationToken.None);
+
+        Assert.Equal(["keep-me"], _hypervisor.Domains.Keys);
+        Assert.Equal(["default"], _hypervisor.Networks.Keys);
+        Assert.Equal(["someone-elses.qcow2"], _hypervisor.Volumes.Keys);
+        Assert.Empty(_records.Records);
+    }
+
+    [Fact]
+    public async Task Cleanup_with_a_prefix_matches_it_exactly()
+    {
+        await Up(Request(workspace: "one", prefix: "comp"));
+        await Up(Request(workspace: "two", prefix: "compx"));
+        await Up(Request(workspace: "three"));
+
+        await Engine().CleanupAsync("comp", _progress, CancellationToken.None);
+
+        Assert.DoesNotContain(_hypervisor.Domains.Keys, name => name.StartsWith("comp-", StringComparison.Ordinal));
+        Assert.Contains("compx-compute-0", _hypervisor.Domains.Keys);
+        Assert.Contains("compute-0", _hypervisor.Domains.Keys);
+        Assert.Equal(["three", "two"], _records.Records.Keys.Order());
+    }
+
+    [Fact]
+    public async Task Removed_nodes_stay_out_until_restored()
+    {
+        await Up(Request());
+
+        await Engine().RemoveNodesAsync("ws", ["compute-1"], _progress, CancellationToken.None);
+        var again = await Up(Request());
+        var restored = await Up(Request() with { RestoreRemovedNodes = true });
+
+        Assert.True(again.Plan.IsNoOp);
+        Assert.Contains(again.Warnings, w => w.Contains("compute-1", StringComparison.Ordinal));
+        Assert.Equal(["compute-1", "compute-1-disk1.qcow2"], restored.Plan.Changes.Where(c => c.Action == ChangeAction.Create).Select(c => c.Name).Order());
+        Assert.Empty(_records.Records["ws"].RemovedNodes);
+    }
+
+    [Fact]
+    public async Task Removing_an_unknown_node_is_bad_input_that_changes_nothing()
+    {
+        await Up(Request());
+        var calls = _hypervisor.Calls.Count;
+
+        var error = await Assert.ThrowsAsync<VMetalException>(() => Engine().RemoveNodesAsync("ws", ["compute-9"], _progress, CancellationToken.None));
+
+        Assert.Equal(FailureKind.BadInput, error.Kind);
+        Assert.Contains("compute-0", error.Message, StringComparison.Ordinal);
+        Assert.Equal(calls, _hypervisor.Calls.Count);
+    }
+
+    [Fact]
+    public async Task Kvm_hosts_get_kvm_domains_without_a_warning()
+    {
+        _hypervisor.Kvm = true;
+
+        var result = await Up(Request());
+
+        Assert.All(_hypervisor.Domains.Values, d => Assert.Contains("type=\"kvm\"", d.Xml, StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Warnings, w => w.Contains("emulation", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Invalid_topologies_fail_before_the_host_is_touched()
+    {
+        var locked = false;
+        var engine = new ConvergeEngine(_hypervisor, _records, _ =>
+        {
+            locked = true;
+            return Task.FromResult<IAsyncDisposable>(new NoLock());
+        });
+
+        await Assert.ThrowsAsync<TopologyInvalidException>(() => engine.ConvergeAsync(Request("compute:x"), _progress, CancellationToken.None));
+
+        Assert.False(locked);
+        Assert.Empty(_hypervisor.Calls);
+    }
+
+    private sealed class NoLock : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class ListProgress : IConvergeProgress
+    {
+        public List<string> Messages { get; } = [];
+
+        public void Status(string message) => Messages.Add(message);
+
+        public void Warning(string message) => Messages.Add("warning: " + message);
+
+        public void Planned(Plan plan) => Messages.Add(plan.Summary);
+
+        public void Applied(AppliedChange change) => Messages.Add(change.Change.ToString());
+    }
+}
