@@ -16,6 +16,8 @@ public static class VMetalCli
         root.Subcommands.Add(new DemoCommand(services));
         root.Subcommands.Add(new SandboxCommand(services));
         root.Subcommands.Add(new ExecCommand(services));
+        root.Subcommands.Add(new CheckCommand(services));
+        root.Subcommands.Add(new PrepareCommand(services));
         root.Subcommands.Add(new PlanCommand(services));
         root.Subcommands.Add(new UpCommand(services));
         root.Subcommands.Add(new StatusCommand(services));
