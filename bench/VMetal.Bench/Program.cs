@@ -4,6 +4,7 @@ using VMetal.Bench;
 return args.FirstOrDefault() switch
 {
     "libvirt" => await LibvirtBenchmark.RunAsync(args[1..]),
+    "up" => await UpBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -12,6 +13,7 @@ static int Usage()
     Console.Error.WriteLine("""
         usage: VMetal.Bench <benchmark> [options]
           libvirt [--rounds N] [--cycles M]   managed libvirt client vs virsh, over SSH to the sandbox
+          up [--reps N] [--noop-reps M] [--settle S]   vmetal up / re-up / down of 10 nodes vs a virsh script, on the sandbox
         """);
     return BenchExitCodes.Usage;
 }
