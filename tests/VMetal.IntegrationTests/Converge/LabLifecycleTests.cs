@@ -1,0 +1,158 @@
+using System.Text.Json;
+using VMetal.Hosting;
+using VMetal.Libvirt;
+using VMetal.Testing;
+
+namespace VMetal.IntegrationTests.Converge;
+
+/// <summary>`vmetal plan/up/status/down/remove-nodes` against the sandbox's real libvirt.</summary>
+public sealed class LabLifecycleTests(SandboxFixture sandbox)
+{
+    [Fact]
+    public async Task Up_builds_the_lab_a_second_up_redefines_nothing_and_down_removes_it()
+    {
+        await using var lab = new TestLab(sandbox, "life");
+        var plan = await lab.RunCheckedAsync([.. lab.Args("plan"), "--prefix", lab.Prefix, .. TestLab.SmallTopology, "-o", "json"]);
+        using (var planned = JsonDocument.Parse(plan.Stdout))
+        {
+            // 3 networks, 2 disks, 2 domains (the shared disk pool may already exist).
+            var creates = planned.RootElement.GetProperty("changes").EnumerateArray()
+                .Where(c => c.GetProperty("action").GetString() == "create" && c.GetProperty("kind").GetString() != "pool")
+                .Select(c => c.GetProperty("kind").GetString()).ToList();
+            Assert.Equal(["domain", "domain", "network", "network", "network", "volume", "volume"], creates.Order());
+        }
+        Assert.Empty((await lab.ObjectsAsync()).Domains);
+
+        await lab.RunCheckedAsync(lab.UpArgs(TestLab.SmallTopology));
+        var objects = await lab.ObjectsAsync();
+        Assert.Equal([$"{lab.Prefix}-compute-0", $"{lab.Prefix}-compute-1"], objects.Domains);
+        Assert.Equal([$"{lab.Prefix}-data", $"{lab.Prefix}-external", $"{lab.Prefix}-management"], objects.Networks);
+        Assert.Equal([$"{lab.Prefix}-compute-0-disk1.qcow2", $"{lab.Prefix}-compute-1-disk1.qcow2"], objects.Volumes);
+        var uuidsBefore = await DomainUuidsAsync(objects.Domains);
+
+        // The second run: every object unchanged, and libvirt reports no define/undefine/start at all.
+        await using var libvirt = await LibvirtClient.ConnectAsync(new UnixSocketTransport(sandbox.Require().LibvirtSocket));
+        await using var domainEvents = await libvirt.SubscribeDomainLifecycleEventsAsync();
+        await using var networkEvents = await libvirt.SubscribeNetworkLifecycleEventsAsync();
+        var second = await lab.RunCheckedAsync([.. lab.UpArgs(TestLab.SmallTopology), "-o", "json"]);
+        await Task.Delay(500);
+        using (var result = JsonDocument.Parse(second.Stdout))
+        {
+            var changes = result.RootElement.GetProperty("changes").EnumerateArray().ToList();
+            Assert.NotEmpty(changes);
+            Assert.All(changes, c => Assert.Equal("unchanged", c.GetProperty("action").GetString()));
+        }
+        Assert.DoesNotContain(Drain(domainEvents), e => e.Domain.Name.StartsWith(lab.Prefix, StringComparison.Ordinal));
+        Assert.DoesNotContain(Drain(networkEvents), e => e.Network.Name.StartsWith(lab.Prefix, StringComparison.Ordinal));
+        Assert.Equal(uuidsBefore, await DomainUuidsAsync(objects.Domains));
+
+        var status = await lab.RunCheckedAsync([.. lab.Args("status"), "-o", "json"]);
+        using (var document = JsonDocument.Parse(status.Stdout))
+        {
+            var nodes = document.RootElement.GetProperty("nodes").EnumerateArray().ToList();
+            Assert.Equal(2, nodes.Count);
+            Assert.All(nodes, n => Assert.Equal("shut off", n.GetProperty("state").GetString()));
+            Assert.All(nodes, n => Assert.Equal(3, n.GetProperty("interfaces").GetArrayLength()));
+        }
+
+        await lab.RunCheckedAsync(lab.Args("down"));
+        var after = await lab.ObjectsAsync();
+        Assert.Empty(after.Domains);
+        Assert.Empty(after.Networks);
+        Assert.Empty(after.Volumes);
+        Assert.False(File.Exists(Path.Combine(lab.WorkspaceDirectory, "hosts")));
+        Assert.Equal(string.Empty, (await sandbox.RunAsync($"ls /var/lib/vmetal/workspaces/{lab.Workspace}.json 2>/dev/null", sudo: true)).Stdout);
+    }
+
+    [Fact]
+    public async Task Every_defined_domain_and_network_passes_virt_xml_validate()
+    {
+        await using var lab = new TestLab(sandbox, "xml");
+        await lab.RunCheckedAsync(lab.UpArgs("--topology-nodes", "controller:1,compute:1", "-e", "override.controller.memory=128",
+            "-e", "override.compute.memory=128", "-e", "override.controller.disks.disk1.size=1G", "-e", "override.compute.disks.disk1.size=1G",
+            "--bootmode", "uefi"));
+        using var directory = new TempDirectory();
+        var objects = await lab.ObjectsAsync();
+        foreach (var (kind, names, schema) in new[] { ("dumpxml", objects.Domains, "domain"), ("net-dumpxml", objects.Networks, "network") })
+        {
+            foreach (var name in names)
+            {
+                var file = directory.File($"{name}.xml");
+                await File.WriteAllTextAsync(file, await sandbox.VirshAsync(kind, name));
+                var validation = await ProcessRunner.RunAsync("virt-xml-validate", file, schema);
+                Assert.True(validation.ExitCode == 0, $"{name}: {validation.Output}");
+            }
+        }
+        Assert.Equal(2, objects.Domains.Count);
+        Assert.Contains("OVMF_CODE", await sandbox.VirshAsync("dumpxml", $"{lab.Prefix}-compute-0"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Changing_counts_adds_and_removes_nodes_and_remove_nodes_sticks()
+    {
+        await using var lab = new TestLab(sandbox, "count");
+        await lab.RunCheckedAsync(lab.UpArgs(TestLab.SmallTopology));
+
+        await lab.RunCheckedAsync(lab.UpArgs("--topology-nodes", "compute:3", "-e", "override.compute.memory=128", "-e", "override.compute.disks.disk1.size=1G"));
+        Assert.Equal(3, (await lab.ObjectsAsync()).Domains.Count);
+
+        var removal = await lab.RunAsync([.. lab.Args("remove-nodes"), $"{lab.Prefix}-compute-1"]);
+        Assert.Equal(0, removal.ExitCode);
+        var afterRemoval = await lab.ObjectsAsync();
+        Assert.Equal([$"{lab.Prefix}-compute-0", $"{lab.Prefix}-compute-2"], afterRemoval.Domains);
+        Assert.DoesNotContain($"{lab.Prefix}-compute-1-disk1.qcow2", afterRemoval.Volumes);
+
+        var again = await lab.RunCheckedAsync([.. lab.UpArgs("--topology-nodes", "compute:3", "-e", "override.compute.memory=128", "-e", "override.compute.disks.disk1.size=1G"), "-o", "json"]);
+        using (var rerun = JsonDocument.Parse(again.Stdout))
+            Assert.DoesNotContain(rerun.RootElement.GetProperty("changes").EnumerateArray(), c => c.GetProperty("action").GetString() == "create");
+        Assert.Equal(2, (await lab.ObjectsAsync()).Domains.Count);
+
+        await lab.RunCheckedAsync(lab.UpArgs(TestLab.SmallTopology));
+        Assert.Equal([$"{lab.Prefix}-compute-0"], (await lab.ObjectsAsync()).Domains);
+
+        var unknown = await lab.RunAsync([.. lab.Args("remove-nodes"), "no-such-node"]);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("no node no-such-node", unknown.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_generated_inventory_works_with_ansible_and_describes_the_lab()
+    {
+        await using var lab = new TestLab(sandbox, "inv");
+        await lab.RunCheckedAsync(lab.UpArgs(TestLab.SmallTopology));
+        var inventory = Path.Combine(lab.WorkspaceDirectory, "hosts");
+
+        var ping = await ProcessRunner.RunAsync("ansible", ["-i", inventory, "hypervisor", "-m", "ping", "-o"],
+            environment: new Dictionary<string, string?> { ["ANSIBLE_NOCOLOR"] = "1", ["ANSIBLE_PYTHON_INTERPRETER"] = null },
+            timeout: TimeSpan.FromMinutes(2));
+        var listing = await ProcessRunner.RunAsync("ansible-inventory", "-i", inventory, "--list");
+
+        Assert.True(ping.ExitCode == 0, ping.Output);
+        Assert.Contains("\"ping\": \"pong\"", ping.Stdout, StringComparison.Ordinal);
+        using var groups = JsonDocument.Parse(listing.Stdout);
+        Assert.Equal([$"{lab.Prefix}-compute-0", $"{lab.Prefix}-compute-1"],
+            groups.RootElement.GetProperty("compute").GetProperty("hosts").EnumerateArray().Select(h => h.GetString()!).Order());
+        using var state = lab.State();
+        Assert.Equal(2, state.RootElement.GetProperty("nodes").GetArrayLength());
+        using var instack = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(lab.WorkspaceDirectory, "instackenv.json")));
+        var macs = instack.RootElement.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("mac")[0].GetString()).ToList();
+        var xml = await sandbox.VirshAsync("dumpxml", $"{lab.Prefix}-compute-0");
+        Assert.Contains(macs, mac => xml.Contains(mac!, StringComparison.Ordinal));
+    }
+
+    private async Task<IReadOnlyList<string>> DomainUuidsAsync(IEnumerable<string> domains)
+    {
+        var uuids = new List<string>();
+        foreach (var domain in domains)
+            uuids.Add((await sandbox.VirshAsync("domuuid", domain)).Trim());
+        return uuids;
+    }
+
+    private static List<T> Drain<T>(LibvirtEventStream<T> stream)
+    {
+        var events = new List<T>();
+        while (stream.Reader.TryRead(out var item))
+            events.Add(item);
+        return events;
+    }
+}
