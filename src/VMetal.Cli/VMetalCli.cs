@@ -27,6 +27,7 @@ public static class VMetalCli
         root.Subcommands.Add(new BmcCommand(services));
         root.Subcommands.Add(new RenderCommand(services));
         root.Subcommands.Add(new CatalogCommand(services));
+        root.Subcommands.Add(new VirshCommand(services));
         return root;
     }
 

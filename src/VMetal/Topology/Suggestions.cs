@@ -1,7 +1,7 @@
 namespace VMetal.Topology;
 
 /// <summary>"Did you mean …?" hints for misspelt names, by edit distance.</summary>
-internal static class Suggestions
+public static class Suggestions
 {
     /// <summary>Returns <c>" (did you mean 'x'?)"</c> for the closest candidate within two edits, else "".</summary>
     public static string DidYouMean(string input, IEnumerable<string> candidates)

@@ -1,0 +1,89 @@
+using VMetal.Testing;
+
+namespace VMetal.Cli.Tests.Virsh;
+
+/// <summary>
+/// `vmetal virsh` through the real command tree. Nothing here reaches a hypervisor: bad input
+/// stops before any connection, and the one host used is a closed port on loopback.
+/// </summary>
+public sealed class VirshCommandTests
+{
+    /// <summary>Nothing listens on port 1: a run that gets as far as connecting fails at once.</summary>
+    private const string ClosedLoopbackHost = "127.0.0.1:1";
+
+    [Theory]
+    [InlineData(new[] { "virsh", "--frobnicate" }, "error: unknown flag '--frobnicate'; 'vmetal virsh --help' lists the infrared flags vmetal accepts")]
+    [InlineData(new[] { "virsh", "--cleanup", "maybe" }, "error: --cleanup: expected yes, no, true or false, got 'maybe'")]
+    [InlineData(new[] { "virsh", "--host-address", "hv", "--host", "root@hv", "--topology-nodes", "compute:1" },
+        "error: give the hypervisor once: --host-address (infrared) or --host (vmetal), not both")]
+    [InlineData(new[] { "virsh", "--host-key", "/a", "--key", "/b", "--kill", "yes" }, "error: give the key once: --host-key (infrared) or --key (vmetal), not both")]
+    [InlineData(new[] { "virsh", "--host-address", ClosedLoopbackHost, "--topology-nodes", "compute:1", "--image-url", "http://example.com/rhel.qcow2" },
+        "error: --image-url: vmetal virsh does not download images yet; copy the qcow2 image to the hypervisor and pass --image PATH_ON_HOST")]
+    public async Task Bad_input_exits_2_with_the_message_and_changes_nothing(string[] args, string firstLine)
+    {
+        var result = await CliRunner.RunAsync(args);
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.Equal(firstLine, result.Stderr.Split('\n')[0]);
+        Assert.Empty(result.Stdout);
+    }
+
+    [Fact]
+    public async Task Several_problems_are_listed_one_per_line()
+    {
+        var result = await CliRunner.RunAsync("virsh", "--host-address", "a,b", "--topology-nodes", "c:1", "--bootmode", "efi");
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.Equal(
+            "error: 2 problems:\n" +
+            "  --host-address: vmetal drives one hypervisor per run, got a, b; run vmetal virsh once per hypervisor, each with its own --workspace\n" +
+            "  --bootmode: 'efi' is not one of bios, uefi\n",
+            result.Stderr);
+    }
+
+    [Fact]
+    public async Task An_invalid_topology_is_refused_before_the_host_is_contacted()
+    {
+        // infrared's -vv is vmetal's --verbose.
+        var result = await CliRunner.RunAsync("virsh", "-vv", "--host-address", ClosedLoopbackHost, "--topology-nodes", "nosuchtype:1");
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.Contains("nosuchtype", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("connecting to", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_infrared_extra_vars_file_is_refused_with_a_hint()
+    {
+        // System.CommandLine reads @FILE as a response file, so the YAML's words arrive as arguments.
+        using var directory = new TempDirectory();
+        var file = directory.File("vars.yml");
+        await File.WriteAllTextAsync(file, "override:\n  compute:\n    memory: 128\n", TestContext.Current.CancellationToken);
+
+        var result = await CliRunner.RunAsync("virsh", "--topology-nodes", "compute:1", "-e", "@" + file);
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.Contains("-e 'override:': expected key=value, e.g. override.controller.memory=16384 (infrared's -e @FILE is not supported)",
+            result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("up", "--topology-nodes", "compute:1", "--prefix", "ab")]
+    [InlineData("down", "--kill", "yes", "--topology-nodes", "compute:1")]
+    [InlineData("cleanup", "--cleanup", "yes", "--prefix", "ab")]
+    [InlineData("remove-nodes", "--remove-nodes", "compute-1")]
+    public async Task A_valid_command_line_runs_the_vmetal_command_against_the_given_host(string command, params string[] flags)
+    {
+        var result = await CliRunner.RunAsync(["virsh", "--host-address", ClosedLoopbackHost, "--host-user", "ci", .. flags,
+            "--workspace", "virsh-unit", "--connect-timeout", "2"]);
+
+        Assert.Equal(ExitCodes.CannotConnect, result.ExitCode);
+        Assert.Contains("127.0.0.1", result.Stderr, StringComparison.Ordinal);
+        if (command != "up")
+        {
+            // Provisioning connects once before it runs up (to read the workspace), so only the others get to say what they run.
+            Assert.StartsWith($"running vmetal {command} ", result.Stdout, StringComparison.Ordinal);
+            Assert.EndsWith("--host ci@127.0.0.1:1 --connect-timeout 2 --workspace virsh-unit\n", result.Stdout, StringComparison.Ordinal);
+        }
+    }
+}
