@@ -39,6 +39,7 @@ public sealed partial class BmcHost : IAsyncDisposable
     private readonly List<IDisposable> _watchers = [];
     private RedfishServer? _redfish;
     private ITimer? _pendingReload;
+    private int _disposed;
 
     private BmcHost(BmcHostOptions options, IMachineBackend backend, ILoggerFactory loggerFactory)
     {
@@ -95,6 +96,11 @@ public sealed partial class BmcHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         foreach (var watcher in _watchers)
         {
             watcher.Dispose();

@@ -138,7 +138,7 @@ internal sealed partial class IpmiServer : IAsyncDisposable
     private void Start(IpmiBinding binding)
     {
         var sessions = new IpmiSessionTable(_time, _options.SessionLimits);
-        var commands = new MachineCommands(_backend, binding.MachineId, _options.ActionTimeout, _loggerFactory.CreateLogger<MachineCommands>());
+        var commands = new MachineCommands(_backend, binding.MachineId, _options, _loggerFactory.CreateLogger<MachineCommands>());
         var responder = new IpmiResponder(binding.Credentials, binding.MachineId, commands, sessions, _loggerFactory.CreateLogger<IpmiResponder>());
         try
         {
@@ -173,8 +173,9 @@ internal sealed partial class IpmiServer : IAsyncDisposable
 /// <summary>One machine's IPMI endpoint as configured.</summary>
 internal sealed record IpmiBinding(Guid MachineId, IPEndPoint EndPoint, IpmiCredentials Credentials);
 
-/// <param name="ActionTimeout">How long a power or boot action may take before the client is told "busy" (0xC0).</param>
-internal sealed record IpmiServerOptions(IpmiSessionLimits SessionLimits, TimeSpan ActionTimeout)
+/// <param name="AnswerWithin">How long the client waits at most for the answer to a power or boot action (then it runs on in the background).</param>
+/// <param name="ActionTimeout">How long a power or boot action may take in all; one that ends in time with an error is answered with the error.</param>
+internal sealed record IpmiServerOptions(IpmiSessionLimits SessionLimits, TimeSpan AnswerWithin, TimeSpan ActionTimeout)
 {
-    public static readonly IpmiServerOptions Default = new(IpmiSessionLimits.Default, TimeSpan.FromSeconds(20));
+    public static readonly IpmiServerOptions Default = new(IpmiSessionLimits.Default, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(60));
 }

@@ -7,7 +7,12 @@ namespace VMetal.Bmc.Ipmi;
 /// The in-session IPMI commands of one machine's BMC: device id, system GUID, chassis status and control,
 /// boot options. Anything else is answered "invalid command" (0xC1).
 /// </summary>
-internal sealed partial class MachineCommands(IMachineBackend backend, Guid machineId, TimeSpan actionTimeout, ILogger logger)
+/// <remarks>
+/// Power and boot actions answer within <see cref="IpmiServerOptions.AnswerWithin"/>: a real BMC acknowledges chassis
+/// control at once, and clients retry (then give up) after about two seconds. An action still running by then is
+/// answered "done" and finishes in the background; its failure is logged, and Ironic sees the state when it polls.
+/// </remarks>
+internal sealed partial class MachineCommands(IMachineBackend backend, Guid machineId, IpmiServerOptions options, ILogger logger)
 {
     private const byte GetDeviceId = 0x01;
     private const byte GetSystemGuid = 0x37;
@@ -150,28 +155,39 @@ internal sealed partial class MachineCommands(IMachineBackend backend, Guid mach
     /// <summary>Runs a backend action within the time limit and turns its failure into a completion code.</summary>
     private async Task<IpmiResponse> RunAsync(string what, Func<CancellationToken, Task> action, CancellationToken cancellationToken)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(actionTimeout);
-        try
+        var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(options.ActionTimeout);
+        var running = Outcome(what, action, limit);
+        var answered = await Task.WhenAny(running, Task.Delay(options.AnswerWithin, cancellationToken)).ConfigureAwait(false);
+        return answered == running ? await running.ConfigureAwait(false) : IpmiResponse.Ok();
+    }
+
+    /// <summary>The action's completion code once it ends (logged if it failed); owns and disposes the time limit.</summary>
+    private async Task<IpmiResponse> Outcome(string what, Func<CancellationToken, Task> action, CancellationTokenSource limit)
+    {
+        using (limit)
         {
-            await action(limit.Token).ConfigureAwait(false);
-            return IpmiResponse.Ok();
-        }
-        catch (MachineOperationException error)
-        {
-            LogActionFailed(what, machineId, error.Message);
-            return IpmiResponse.Error(error.Kind switch
+            try
             {
-                MachineErrorKind.NotFound => CompletionCodes.NotPresent,
-                MachineErrorKind.InvalidState => CompletionCodes.NotSupportedInPresentState,
-                MachineErrorKind.Unsupported => CompletionCodes.InvalidDataField,
-                _ => CompletionCodes.NodeBusy,
-            });
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            LogActionFailed(what, machineId, $"no answer within {actionTimeout.TotalSeconds:0} s");
-            return IpmiResponse.Error(CompletionCodes.NodeBusy);
+                await action(limit.Token).ConfigureAwait(false);
+                return IpmiResponse.Ok();
+            }
+            catch (MachineOperationException error)
+            {
+                LogActionFailed(what, machineId, error.Message);
+                return IpmiResponse.Error(error.Kind switch
+                {
+                    MachineErrorKind.NotFound => CompletionCodes.NotPresent,
+                    MachineErrorKind.InvalidState => CompletionCodes.NotSupportedInPresentState,
+                    MachineErrorKind.Unsupported => CompletionCodes.InvalidDataField,
+                    _ => CompletionCodes.NodeBusy,
+                });
+            }
+            catch (OperationCanceledException)
+            {
+                LogActionFailed(what, machineId, $"no answer within {options.ActionTimeout.TotalSeconds:0} s");
+                return IpmiResponse.Error(CompletionCodes.NodeBusy);
+            }
         }
     }
 

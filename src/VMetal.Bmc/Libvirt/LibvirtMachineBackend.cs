@@ -28,6 +28,7 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
     private readonly CancellationTokenSource _stop = new();
     private LibvirtClient? _client;
     private Task _supervisor = Task.CompletedTask;
+    private int _disposed;
 
     private LibvirtMachineBackend(ILibvirtTransport transport, LibvirtClientOptions clientOptions, ILogger logger)
     {
@@ -116,6 +117,11 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_client is not null)
         {

@@ -16,6 +16,9 @@ public sealed class InMemoryMachineBackend : IMachineBackend
 
     public IReadOnlyCollection<Machine> Machines => [.. _machines.Values.Select(m => m.Snapshot)];
 
+    /// <summary>How long each power action takes, as a slow hypervisor would (zero by default).</summary>
+    public TimeSpan PowerActionDelay { get; set; }
+
     /// <summary>Every power action that reached a machine, oldest first.</summary>
     public IReadOnlyList<(Guid Id, PowerAction Action)> ActionLog => [.. _actionLog];
 
@@ -48,11 +51,15 @@ public sealed class InMemoryMachineBackend : IMachineBackend
         ProcessorCount: 1,
         VirtualMediaState.Empty);
 
-    public Task PowerAsync(Guid id, PowerAction action, CancellationToken cancellationToken)
+    public async Task PowerAsync(Guid id, PowerAction action, CancellationToken cancellationToken)
     {
+        if (PowerActionDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(PowerActionDelay, cancellationToken).ConfigureAwait(false);
+        }
+
         Update(id, machine => machine.Apply(action));
         _actionLog.Enqueue((id, action));
-        return Task.CompletedTask;
     }
 
     public Task SetBootAsync(Guid id, BootChange change, CancellationToken cancellationToken)

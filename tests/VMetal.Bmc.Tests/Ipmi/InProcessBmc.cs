@@ -14,11 +14,11 @@ internal sealed class InProcessBmc
 
     private static readonly EndPoint Remote = new IPEndPoint(IPAddress.Loopback, 40000);
 
-    public InProcessBmc(IpmiSessionLimits? limits = null)
+    public InProcessBmc(IpmiSessionLimits? limits = null, IpmiServerOptions? options = null)
     {
         Backend.Define(Machine);
         Sessions = new IpmiSessionTable(Clock, limits ?? IpmiSessionLimits.Default);
-        var commands = new MachineCommands(Backend, Machine.Id, TimeSpan.FromSeconds(5), NullLogger.Instance);
+        var commands = new MachineCommands(Backend, Machine.Id, options ?? IpmiServerOptions.Default, NullLogger.Instance);
         Responder = new IpmiResponder(IpmiCredentials.FromStrings(UserName, Password), Machine.Id, commands, Sessions, NullLogger.Instance);
     }
 

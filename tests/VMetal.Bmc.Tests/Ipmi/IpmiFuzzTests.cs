@@ -1,5 +1,6 @@
 using VMetal.Bmc.Ipmi;
 using VMetal.Bmc.Machines;
+using VMetal.Testing;
 using VMetal.Testing.Bmc;
 
 namespace VMetal.Bmc.Tests.Ipmi;
@@ -50,7 +51,7 @@ public sealed class IpmiFuzzTests
         }
 
         var status = await bmc.Ipmitool(17).RunAsync("power status");
-        Assert.True(status.ExitCode == 0 && status.Output.Contains("Chassis Power is on", StringComparison.Ordinal), status.ToString());
+        Ipmitool.AssertSays(status, "Chassis Power is on");
         Assert.Equal([PowerAction.On], bmc.Backend.ActionLog.Select(a => a.Action));
     }
 

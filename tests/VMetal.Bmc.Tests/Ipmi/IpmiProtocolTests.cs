@@ -184,6 +184,26 @@ public sealed class IpmiProtocolTests
     }
 
     [Fact]
+    public async Task SlowPowerActionIsAnsweredInTimeAndFinishesInTheBackground()
+    {
+        var bmc = new InProcessBmc(options: IpmiServerOptions.Default with { AnswerWithin = TimeSpan.FromMilliseconds(100) });
+        bmc.Backend.PowerActionDelay = TimeSpan.FromSeconds(1);
+        var client = bmc.Client();
+        Assert.True(await client.LoginAsync(CipherSuite.Suite17));
+
+        var answer = await client.CommandAsync(NetFns.Chassis, 0x02, 0x01);
+
+        Assert.Equal(CompletionCodes.Ok, answer?.CompletionCode);
+        Assert.Equal(PowerState.Off, bmc.Backend.Find(bmc.Machine.Id)!.Power); // still starting
+        for (var i = 0; i < 50 && bmc.Backend.Find(bmc.Machine.Id)!.Power == PowerState.Off; i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(PowerState.On, bmc.Backend.Find(bmc.Machine.Id)!.Power);
+    }
+
+    [Fact]
     public async Task PresencePingGetsPong()
     {
         var bmc = new InProcessBmc();

@@ -1,4 +1,5 @@
 using VMetal.Bmc.Machines;
+using VMetal.Testing;
 using VMetal.Testing.Bmc;
 
 namespace VMetal.Bmc.Tests.Ipmi;
@@ -29,18 +30,18 @@ public sealed class IpmitoolTests : IAsyncLifetime
     {
         var ipmitool = _bmc.Ipmitool(cipherSuite);
 
-        AssertOutput(await ipmitool.RunAsync("power status"), "Chassis Power is off");
-        AssertOutput(await ipmitool.RunAsync("power on"), "Chassis Power Control: Up/On");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power status"), "Chassis Power is off");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power on"), "Chassis Power Control: Up/On");
         Assert.Equal(PowerState.On, _bmc.Current.Power);
-        AssertOutput(await ipmitool.RunAsync("power status"), "Chassis Power is on");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power status"), "Chassis Power is on");
 
-        AssertOutput(await ipmitool.RunAsync("power cycle"), "Chassis Power Control: Cycle");
-        AssertOutput(await ipmitool.RunAsync("power reset"), "Chassis Power Control: Reset");
-        AssertOutput(await ipmitool.RunAsync("power diag"), "Chassis Power Control: Diag");
-        AssertOutput(await ipmitool.RunAsync("power soft"), "Chassis Power Control: Soft");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power cycle"), "Chassis Power Control: Cycle");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power reset"), "Chassis Power Control: Reset");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power diag"), "Chassis Power Control: Diag");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power soft"), "Chassis Power Control: Soft");
         Assert.Equal(PowerState.Off, _bmc.Current.Power);
-        AssertOutput(await ipmitool.RunAsync("power on"), "Chassis Power Control: Up/On");
-        AssertOutput(await ipmitool.RunAsync("power off"), "Chassis Power Control: Down/Off");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power on"), "Chassis Power Control: Up/On");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power off"), "Chassis Power Control: Down/Off");
         Assert.Equal(PowerState.Off, _bmc.Current.Power);
 
         Assert.Equal(
@@ -52,7 +53,7 @@ public sealed class IpmitoolTests : IAsyncLifetime
     public async Task DefaultCipherSuiteSelectionWorks()
     {
         // Without -C, ipmitool asks Get Channel Cipher Suites and picks 17 when it is offered.
-        AssertOutput(await _bmc.Ipmitool().RunAsync("power status"), "Chassis Power is off");
+        Ipmitool.AssertSays(await _bmc.Ipmitool().RunAsync("power status"), "Chassis Power is off");
     }
 
     [Theory]
@@ -82,7 +83,7 @@ public sealed class IpmitoolTests : IAsyncLifetime
         var result = await _bmc.Ipmitool(17).RunAsync("power cycle");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("Command not supported in present state", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Command not supported in present state", result.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -92,31 +93,31 @@ public sealed class IpmitoolTests : IAsyncLifetime
     {
         var ipmitool = _bmc.Ipmitool(cipherSuite);
 
-        AssertOutput(await ipmitool.RunAsync("chassis bootdev pxe"), "Set Boot Device to pxe");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev pxe"), "Set Boot Device to pxe");
         Assert.Equal(new BootSettings(BootTarget.Pxe, BootOverride.Once, BootMode.Legacy), _bmc.Current.Boot);
         var flags = await ipmitool.RunAsync("chassis bootparam get 5");
-        AssertOutput(flags, "Boot Flag Valid");
-        AssertOutput(flags, "Options apply to only next boot");
-        AssertOutput(flags, "Force PXE");
+        Ipmitool.AssertSays(flags, "Boot Flag Valid");
+        Ipmitool.AssertSays(flags, "Options apply to only next boot");
+        Ipmitool.AssertSays(flags, "Force PXE");
 
-        AssertOutput(await ipmitool.RunAsync("chassis bootdev disk options=persistent"), "Set Boot Device to disk");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev disk options=persistent"), "Set Boot Device to disk");
         Assert.Equal(new BootSettings(BootTarget.Hdd, BootOverride.Continuous, BootMode.Legacy), _bmc.Current.Boot);
         flags = await ipmitool.RunAsync("chassis bootparam get 5");
-        AssertOutput(flags, "Options apply to all future boots");
-        AssertOutput(flags, "Force Boot from default Hard-Drive");
+        Ipmitool.AssertSays(flags, "Options apply to all future boots");
+        Ipmitool.AssertSays(flags, "Force Boot from default Hard-Drive");
 
-        AssertOutput(await ipmitool.RunAsync("chassis bootdev cdrom options=efiboot"), "Set Boot Device to cdrom");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev cdrom options=efiboot"), "Set Boot Device to cdrom");
         Assert.Equal(new BootSettings(BootTarget.Cd, BootOverride.Once, BootMode.Uefi), _bmc.Current.Boot);
-        AssertOutput(await ipmitool.RunAsync("chassis bootparam get 5"), "BIOS EFI boot");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootparam get 5"), "BIOS EFI boot");
     }
 
     [Fact]
     public async Task OnceOverrideIsUsedUpByTheNextBoot()
     {
         var ipmitool = _bmc.Ipmitool(17);
-        AssertOutput(await ipmitool.RunAsync("chassis bootdev pxe"), "Set Boot Device to pxe");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev pxe"), "Set Boot Device to pxe");
 
-        AssertOutput(await ipmitool.RunAsync("power on"), "Chassis Power Control: Up/On");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power on"), "Chassis Power Control: Up/On");
 
         Assert.Equal(new BootSettings(BootTarget.Hdd, BootOverride.Continuous, BootMode.Legacy), _bmc.Current.Boot);
     }
@@ -127,7 +128,7 @@ public sealed class IpmitoolTests : IAsyncLifetime
         var result = await _bmc.Ipmitool(17).RunAsync("chassis bootdev floppy");
 
         // ipmitool exits 0 here even though the BMC refused; its message is what tells.
-        Assert.Contains("Set Chassis Boot Parameter 5 failed: Invalid data field in request", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Set Chassis Boot Parameter 5 failed: Invalid data field in request", result.Stderr, StringComparison.Ordinal);
         Assert.Equal(BootTarget.Hdd, _bmc.Current.Boot.Target);
     }
 
@@ -135,9 +136,9 @@ public sealed class IpmitoolTests : IAsyncLifetime
     public async Task ChassisStatusMcInfoAndGuidWork()
     {
         var ipmitool = _bmc.Ipmitool(17);
-        AssertOutput(await ipmitool.RunAsync("chassis status"), "System Power         : off");
-        AssertOutput(await ipmitool.RunAsync("mc info"), "IPMI Version              : 2.0");
-        AssertOutput(await ipmitool.RunAsync("mc guid"), _bmc.Machine.Id.ToString());
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis status"), "System Power         : off");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("mc info"), "IPMI Version              : 2.0");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("mc guid"), _bmc.Machine.Id.ToString());
     }
 
     [Fact]
@@ -147,7 +148,7 @@ public sealed class IpmitoolTests : IAsyncLifetime
         var result = await _bmc.Ipmitool(17).RunAsync("raw 0x0a 0x20");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("rsp=0xc1", result.Error, StringComparison.Ordinal);
+        Assert.Contains("rsp=0xc1", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -160,11 +161,6 @@ public sealed class IpmitoolTests : IAsyncLifetime
         var result = await new Ipmitool(endPoint, IpmiTestBmc.UserName, IpmiTestBmc.Password, 17).RunAsync("power status");
 
         Assert.NotEqual(0, result.ExitCode);
-    }
-
-    private static void AssertOutput(ToolResult result, string expected)
-    {
-        Assert.True(result.ExitCode == 0 && result.Output.Contains(expected, StringComparison.Ordinal), $"expected \"{expected}\" from {result}");
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -7,8 +7,12 @@ public sealed record Ipmitool(IPEndPoint Bmc, string UserName, string Password, 
 {
     public static bool IsInstalled => File.Exists("/usr/bin/ipmitool");
 
+    /// <summary>Asserts that a command succeeded and printed <paramref name="expected"/> (ipmitool's own wording).</summary>
+    public static void AssertSays(ProcessResult result, string expected) =>
+        Xunit.Assert.True(result.ExitCode == 0 && result.Stdout.Contains(expected, StringComparison.Ordinal), $"expected \"{expected}\" from {result}");
+
     /// <summary>Runs one ipmitool command such as <c>"power status"</c> (split at spaces); a 2 s timeout with 2 retries keeps failures quick.</summary>
-    public Task<ToolResult> RunAsync(string command)
+    public Task<ProcessResult> RunAsync(string command)
     {
         List<string> arguments =
         [
@@ -21,6 +25,6 @@ public sealed record Ipmitool(IPEndPoint Bmc, string UserName, string Password, 
         }
 
         arguments.AddRange(command.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        return ExternalTool.RunAsync("/usr/bin/ipmitool", arguments);
+        return ProcessRunner.RunAsync("/usr/bin/ipmitool", arguments, timeout: TimeSpan.FromSeconds(60));
     }
 }

@@ -70,12 +70,13 @@ public sealed record SushyClient(Uri ServiceRoot, string UserName, string Passwo
     {
         var input = JsonSerializer.Serialize(new { url = ServiceRoot.ToString(), user = UserName, password = Password, steps });
         // requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override verify=False; Ironic's conductor does not set them.
-        var result = await ExternalTool.RunAsync(Python, ["-c", Script], input, unsetEnvironment: ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"]);
+        var result = await ProcessRunner.RunAsync(Python, ["-c", Script], input,
+            environment: new Dictionary<string, string?> { ["REQUESTS_CA_BUNDLE"] = null, ["CURL_CA_BUNDLE"] = null });
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"the sushy script failed: {result}");
         }
 
-        return JsonNode.Parse(result.Output)?.AsArray() ?? throw new InvalidOperationException($"no JSON from the sushy script: {result}");
+        return JsonNode.Parse(result.Stdout)?.AsArray() ?? throw new InvalidOperationException($"no JSON from the sushy script: {result}");
     }
 }

@@ -1,0 +1,105 @@
+using VMetal.Testing;
+using VMetal.Testing.Bmc;
+
+namespace VMetal.IntegrationTests.Bmc;
+
+/// <summary>The real ipmitool against the BMC, each change checked with virsh in the sandbox.</summary>
+public sealed class IpmiSandboxTests(SandboxFixture sandbox)
+    : SandboxBmcTest(sandbox, machines: 2, Ipmitool.IsInstalled, "ipmitool is not installed (apt-get install ipmitool)")
+{
+    [Theory]
+    [InlineData(3, 0)]
+    [InlineData(17, 1)]
+    public async Task PowerCommandsDriveTheDomain(int cipherSuite, int machine)
+    {
+        var ipmitool = Lab.Ipmitool(machine, cipherSuite);
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power status"), "Chassis Power is off");
+        Assert.Equal("shut off", await Lab.DomStateAsync(machine));
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power on"), "Chassis Power Control: Up/On");
+        Assert.Equal("running", await SandboxBmcLab.EventuallyAsync(() => Lab.DomStateAsync(machine), "running"));
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power status"), "Chassis Power is on");
+
+        // Each really restarts the domain: it comes back running with a new id.
+        var firstId = await Lab.DomIdAsync(machine);
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power cycle"), "Chassis Power Control: Cycle");
+        var cycledId = await RestartedAsync(machine, firstId);
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power reset"), "Chassis Power Control: Reset");
+        await RestartedAsync(machine, cycledId);
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power diag"), "Chassis Power Control: Diag");
+        Assert.Equal("running", await Lab.DomStateAsync(machine));
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power off"), "Chassis Power Control: Down/Off");
+        Assert.Equal("shut off", await SandboxBmcLab.EventuallyAsync(() => Lab.DomStateAsync(machine), "shut off"));
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power status"), "Chassis Power is off");
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(17)]
+    public async Task BootdevChangesThePersistentBootOrder(int cipherSuite)
+    {
+        var ipmitool = Lab.Ipmitool(0, cipherSuite);
+        Assert.Equal("nic,disk once=False bios", await BootOfFirstAsync());
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev disk"), "Set Boot Device to disk");
+        Assert.Equal("disk,nic once=True bios", await BootOfFirstAsync());
+        var flags = await ipmitool.RunAsync("chassis bootparam get 5");
+        Ipmitool.AssertSays(flags, "Options apply to only next boot");
+        Ipmitool.AssertSays(flags, "Force Boot from default Hard-Drive");
+
+        // The next boot uses the override; then the persistent order comes back.
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power on"), "Chassis Power Control: Up/On");
+        Assert.Equal("nic,disk once=False bios", await SandboxBmcLab.EventuallyAsync(BootOfFirstAsync, "nic,disk once=False bios"));
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootparam get 5"), "Force PXE");
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev disk options=persistent"), "Set Boot Device to disk");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power reset"), "Chassis Power Control: Reset");
+        Assert.Equal("disk,nic once=False bios", await SandboxBmcLab.EventuallyAsync(BootOfFirstAsync, "disk,nic once=False bios"));
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev pxe options=persistent"), "Set Boot Device to pxe");
+        Assert.Equal("nic,disk once=False bios", await SandboxBmcLab.EventuallyAsync(BootOfFirstAsync, "nic,disk once=False bios"));
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(17)]
+    public async Task WrongPasswordFailsAndLeavesTheDomainAlone(int cipherSuite)
+    {
+        var result = await Lab.Ipmitool(1, cipherSuite, password: "not-the-password").RunAsync("power on");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Equal("shut off", await Lab.DomStateAsync(1));
+    }
+
+    [Fact]
+    public async Task UndefinedDomainStopsAnswering()
+    {
+        var ipmitool = Lab.Ipmitool(1, 17);
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power status"), "Chassis Power is off");
+
+        await Lab.UndefineAsync(1);
+        for (var i = 0; i < 50 && Lab.Host.IpmiEndPoints.ContainsKey(Lab.Uuid(1)); i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.NotEqual(0, (await ipmitool.RunAsync("power status")).ExitCode);
+        Ipmitool.AssertSays(await Lab.Ipmitool(0, 17).RunAsync("power status"), "Chassis Power is off");
+    }
+
+    /// <summary>Waits for the domain to run again under a new id after a restart, and returns that id.</summary>
+    private async Task<string> RestartedAsync(int machine, string previousId)
+    {
+        var restarted = await SandboxBmcLab.EventuallyAsync(async () => await Lab.DomStateAsync(machine) == "running" && await Lab.DomIdAsync(machine) != previousId, true);
+        Assert.True(restarted, $"{Lab.Name(machine)} did not restart");
+        return await Lab.DomIdAsync(machine);
+    }
+
+    private async Task<string> BootOfFirstAsync() => Describe(await Lab.BootAsync(0));
+
+    /// <summary>"nic,disk once=False bios": the boot order virsh shows, a pending once note, the firmware.</summary>
+    private static string Describe((IReadOnlyList<string> Order, bool OncePending, string Firmware) boot) =>
+        $"{string.Join(',', boot.Order)} once={boot.OncePending} {boot.Firmware}";
+}

@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using VMetal.Testing;
+using VMetal.Testing.Bmc;
+
+namespace VMetal.IntegrationTests.Bmc;
+
+/// <summary>Ironic's Redfish library (python3-sushy) against the BMC, each change checked with virsh in the sandbox.</summary>
+public sealed class RedfishSandboxTests(SandboxFixture sandbox)
+    : SandboxBmcTest(sandbox, machines: 1, SushyClient.IsInstalled, "python3-sushy is not installed for /usr/bin/python3 (apt-get install python3-sushy)")
+{
+    [Fact]
+    public async Task SushyGetsSetsBootResetsAndReadsPowerBack()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+
+        var results = await Lab.Sushy().RunAsync(
+            new { op = "system", id },
+            new { op = "set_boot", id, target = "Hdd", enabled = "Continuous" },
+            new { op = "reset", id, type = "On" },
+            new { op = "system", id });
+
+        AssertNoError(results);
+        Assert.Equal("Off", (string?)results[0]!["power_state"]);
+        Assert.Equal("Pxe", (string?)results[0]!["boot"]!["target"]);
+        Assert.Equal(["52:54:00:b3:00:00"], results[0]!["macs"]!.AsArray().Select(m => (string?)m));
+        Assert.Equal("On", (string?)results[3]!["power_state"]);
+        Assert.Equal("Hdd", (string?)results[3]!["boot"]!["target"]);
+        Assert.Equal("running", await Lab.DomStateAsync(0));
+        Assert.Equal(["disk", "nic"], (await Lab.BootAsync(0)).Order);
+
+        var off = await Lab.Sushy().RunAsync(new { op = "reset", id, type = "ForceOff" }, new { op = "system", id });
+
+        AssertNoError(off);
+        Assert.Equal("Off", (string?)off[1]!["power_state"]);
+        Assert.Equal("shut off", await Lab.DomStateAsync(0));
+    }
+
+    [Fact]
+    public async Task PxeOnceIsUsedByTheNextBootOnly()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+        AssertNoError(await Lab.Sushy().RunAsync(new { op = "set_boot", id, target = "Hdd", enabled = "Continuous" }));
+
+        var once = await Lab.Sushy().RunAsync(new { op = "set_boot", id, target = "Pxe", enabled = "Once" }, new { op = "system", id });
+        var pending = await Lab.BootAsync(0);
+        var booted = await Lab.Sushy().RunAsync(new { op = "reset", id, type = "ForceRestart" }, new { op = "system", id });
+
+        AssertNoError(once);
+        AssertNoError(booted);
+        Assert.Equal("Once", (string?)once[1]!["boot"]!["enabled"]);
+        Assert.Equal(["nic", "disk"], pending.Order);
+        Assert.True(pending.OncePending);
+        Assert.Equal("Continuous", (string?)booted[1]!["boot"]!["enabled"]);
+        Assert.Equal("Hdd", (string?)booted[1]!["boot"]!["target"]);
+        Assert.Equal(["disk", "nic"], (await Lab.BootAsync(0)).Order);
+    }
+
+    [Fact]
+    public async Task BootModeSwitchesFirmwareThroughLibvirt()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+
+        var uefi = await Lab.Sushy().RunAsync(new { op = "set_boot", id, mode = "UEFI" }, new { op = "system", id });
+        var firmware = (await Lab.BootAsync(0)).Firmware;
+        var legacy = await Lab.Sushy().RunAsync(new { op = "set_boot", id, mode = "Legacy" }, new { op = "system", id });
+
+        AssertNoError(uefi);
+        AssertNoError(legacy);
+        Assert.Equal("UEFI", (string?)uefi[1]!["boot"]!["mode"]);
+        Assert.Equal("efi", firmware);
+        Assert.Equal("Legacy", (string?)legacy[1]!["boot"]!["mode"]);
+        Assert.Equal("bios", (await Lab.BootAsync(0)).Firmware);
+    }
+
+    [Fact]
+    public async Task WrongCredentialsGet401AndUndefinedDomainsGet404()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+
+        var refused = await Lab.Sushy(password: "wrong-password").RunAsync(new { op = "system", id });
+        await Lab.UndefineAsync(0);
+        var gone = await Lab.Sushy().RunAsync(new { op = "system", id });
+
+        Assert.Equal(401, (int?)refused[0]!["error"]!["status"]);
+        Assert.Equal(404, (int?)gone[0]!["error"]!["status"]);
+    }
+
+    private static void AssertNoError(JsonArray results) =>
+        Assert.All(results, result => Assert.False(result is JsonObject o && o.ContainsKey("error"), result?.ToJsonString()));
+}
