@@ -74,6 +74,20 @@ public sealed class IpmiSandboxTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task ChangesMadeOutsideTheBmcReachItThroughLibvirtEvents()
+    {
+        var ipmitool = Lab.Ipmitool(0, 17);
+
+        await Lab.VirshOnAsync("start", 0);
+        var on = await SandboxBmcLab.EventuallyAsync(async () => (await ipmitool.RunAsync("power status")).Stdout.Trim(), "Chassis Power is on");
+        await Lab.VirshOnAsync("destroy", 0);
+        var off = await SandboxBmcLab.EventuallyAsync(async () => (await ipmitool.RunAsync("power status")).Stdout.Trim(), "Chassis Power is off");
+
+        Assert.Equal("Chassis Power is on", on);
+        Assert.Equal("Chassis Power is off", off);
+    }
+
+    [Fact]
     public async Task UndefinedDomainStopsAnswering()
     {
         var ipmitool = Lab.Ipmitool(1, 17);

@@ -133,6 +133,9 @@ internal sealed class SandboxBmcLab : IAsyncDisposable
 
     public Task UndefineAsync(int machine) => _sandbox.VirshAsync("undefine", "--nvram", Name(machine));
 
+    /// <summary>Runs <c>virsh COMMAND &lt;machine's domain&gt;</c> in the sandbox, behind the BMC's back.</summary>
+    public Task<string> VirshOnAsync(string command, int machine) => _sandbox.VirshAsync(command, Name(machine));
+
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();
