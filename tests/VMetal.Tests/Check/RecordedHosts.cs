@@ -35,14 +35,14 @@ internal static class RecordedHosts
         flags		: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 ht syscall nx mmxext fxsr_opt pdpe1gb rdtscp lm constant_tsc rep_good nopl xtopology nonstop_tsc cpuid extd_apicid tsc_known_freq pni pclmulqdq ssse3 fma cx16 pcid sse4_1 sse4_2 x2apic movbe popcnt tsc_deadline_timer aes xsave avx f16c rdrand hypervisor lahf_lm cmp_legacy cr8_legacy abm sse4a misalignsse 3dnowprefetch osvw topoext vmmcall fsgsbase tsc_adjust bmi1 avx2 smep bmi2 erms invpcid avx512f avx512dq rdseed adx smap avx512ifma clflushopt clwb avx512cd sha_ni avx512bw avx512vl xsaveopt xsavec xgetbv1 xsaves avx512_bf16 clzero xsaveerptr arat avx512vbmi umip avx512_vbmi2 gfni vaes vpclmulqdq avx512_vnni avx512_bitalg avx512_vpopcntdq rdpid fsrm
         @@vmetal memory 0
         MemTotal:       24684096 kB
-        MemFree:        22917196 kB
-        MemAvailable:   23992780 kB
-        Buffers:           16048 kB
-        Cached:          1174384 kB
+        MemFree:        21614164 kB
+        MemAvailable:   23176736 kB
+        Buffers:           10400 kB
+        Cached:          1761096 kB
         @@vmetal disk 0
         /var/lib/libvirt/images
         Filesystem     1024-blocks     Used Available Capacity Mounted on
-        /dev/vda         264212084 14669272  82108700      16% /var/lib/libvirt
+        /dev/vda         264212084 15719308  81058664      17% /var/lib/libvirt
         @@vmetal dev-kvm 0
         crw-rw---- 1 root kvm 10, 232 Nov 19 20:36 /dev/kvm
         @@vmetal kvm-modules 0
@@ -85,13 +85,6 @@ internal static class RecordedHosts
         @@vmetal apt-lists 0
         3
         @@vmetal ipxe-candidate 0
-        ipxe-qemu:
-          Installed: 1.0.0+git-20190125.36a4c85-5.1
-          Candidate: 1.0.0+git-20190125.36a4c85-5.1
-          Version table:
-         *** 1.0.0+git-20190125.36a4c85-5.1 500
-                500 http://deb.debian.org/debian bookworm/main amd64 Packages
-                100 /var/lib/dpkg/status
         @@vmetal libvirt 0
         Compiled against library: libvirt 9.0.0
         Using library: libvirt 9.0.0
