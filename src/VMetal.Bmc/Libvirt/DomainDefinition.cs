@@ -7,7 +7,8 @@ namespace VMetal.Bmc.Libvirt;
 /// <summary>
 /// A libvirt domain's persistent XML, read and changed the way a BMC needs: identity, NICs, the boot order
 /// (per-device <c>&lt;boot order='N'/&gt;</c> as vmetal writes it, or <c>&lt;os&gt;&lt;boot dev=…/&gt;</c>), the
-/// firmware (legacy BIOS or UEFI) and the BMC's own note of a pending "once" boot override.
+/// firmware (legacy BIOS or UEFI), the virtual CD, and the BMC's own notes: a pending "once" boot override and the
+/// URL of the inserted image.
 /// </summary>
 /// <remarks>
 /// A boot order is written as a list of device keys: <c>interface:&lt;mac&gt;</c>, <c>disk:&lt;target dev&gt;</c>,
@@ -19,7 +20,8 @@ internal sealed class DomainDefinition
     public const string MetadataNamespace = "urn:vmetal:bmc:1";
 
     private static readonly XNamespace Bmc = MetadataNamespace;
-    private static readonly XName BootNote = Bmc + "boot";
+    // libvirt keeps one metadata element per namespace, so every note is an attribute of this one element.
+    private static readonly XName Notes = Bmc + "bmc";
 
     private readonly XDocument _document;
 
@@ -87,13 +89,12 @@ internal sealed class DomainDefinition
     {
         get
         {
-            var note = Domain.Element("metadata")?.Element(BootNote);
-            if (note?.Attribute("once")?.Value is not { } once || !Enum.TryParse<BootTarget>(once, out var target))
+            if (Note("once") is not { } once || !Enum.TryParse<BootTarget>(once, out var target))
             {
                 return null;
             }
 
-            return (target, note.Attribute("restore")?.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []);
+            return (target, Note("restore")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []);
         }
     }
 
@@ -101,6 +102,12 @@ internal sealed class DomainDefinition
     public BootSettings Boot => PendingOnce is { } once
         ? new BootSettings(once.Target, BootOverride.Once, Mode)
         : new BootSettings(TargetOf(BootOrder[0]), BootOverride.Continuous, Mode);
+
+    /// <summary>The image the BMC inserted into the virtual CD drive (noted with its URL), or empty.</summary>
+    public VirtualMediaState Media =>
+        Note("image") is { } image && Uri.TryCreate(image, UriKind.Absolute, out var uri)
+            ? new VirtualMediaState(uri)
+            : VirtualMediaState.Empty;
 
     /// <exception cref="System.Xml.XmlException">Not XML.</exception>
     public static DomainDefinition Parse(string xml) => new(XDocument.Parse(xml));
@@ -144,7 +151,7 @@ internal sealed class DomainDefinition
         // The order a once override replaces is the persistent one: the saved one if another once is pending.
         var persistent = pending?.Restore ?? BootOrder;
         SetBootOrder(OrderWithFirst(wanted.Target, persistent));
-        SetNote(wanted.Enabled == BootOverride.Once ? (wanted.Target, persistent) : null);
+        SetOnceNote(wanted.Enabled == BootOverride.Once ? (wanted.Target, persistent) : null);
     }
 
     /// <summary>Puts back the order saved by a "once" override and forgets it; false when none was pending.</summary>
@@ -156,8 +163,52 @@ internal sealed class DomainDefinition
         }
 
         SetBootOrder(pending.Restore.Count > 0 ? pending.Restore : BootOrder);
-        SetNote(null);
+        SetOnceNote(null);
         return true;
+    }
+
+    /// <summary>
+    /// Puts a local image file into the first CD-ROM drive (adding a drive when the domain has none) and notes the
+    /// URL it came from. Like real media, it is seen at the next boot.
+    /// </summary>
+    public void InsertMedia(string file, Uri image)
+    {
+        var cdrom = Devices.Elements("disk").FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom") ?? AddCdrom();
+        cdrom.SetAttributeValue("type", "file");
+        cdrom.Element("source")?.Remove();
+        cdrom.Add(new XElement("source", new XAttribute("file", file)));
+        if (cdrom.Element("readonly") is null)
+        {
+            cdrom.Add(new XElement("readonly"));
+        }
+
+        SetNote("image", image.ToString());
+    }
+
+    /// <summary>Empties the CD-ROM drive the BMC filled; the drive stays.</summary>
+    public void EjectMedia()
+    {
+        if (Media.Inserted)
+        {
+            Devices.Elements("disk").FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom")?.Element("source")?.Remove();
+        }
+
+        SetNote("image", null);
+    }
+
+    /// <summary>A CD-ROM drive on the bus the machine type has (SATA on q35, IDE on i440fx), at a free target name.</summary>
+    private XElement AddCdrom()
+    {
+        var q35 = Os.Element("type")?.Attribute("machine")?.Value.Contains("q35", StringComparison.Ordinal) ?? false;
+        var (bus, prefix) = q35 ? ("sata", "sd") : ("ide", "hd");
+        var taken = Devices.Elements("disk").Select(d => d.Element("target")?.Attribute("dev")?.Value).ToHashSet();
+        var name = Enumerable.Range('a', 26).Select(letter => prefix + (char)letter).First(candidate => !taken.Contains(candidate));
+        var cdrom = new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "cdrom"),
+            new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "raw")),
+            new XElement("target", new XAttribute("dev", name), new XAttribute("bus", bus)),
+            new XElement("readonly"));
+        Devices.Add(cdrom);
+        return cdrom;
     }
 
     private IReadOnlyList<string> OrderWithFirst(BootTarget target, IReadOnlyList<string> order)
@@ -219,23 +270,41 @@ internal sealed class DomainDefinition
         os.SetAttributeValue("firmware", mode == BootMode.Uefi ? "efi" : null);
     }
 
-    private void SetNote((BootTarget Target, IReadOnlyList<string> Restore)? once)
+    private void SetOnceNote((BootTarget Target, IReadOnlyList<string> Restore)? once)
+    {
+        SetNote("once", once?.Target.ToString());
+        SetNote("restore", once is { } note ? string.Join(' ', note.Restore) : null);
+    }
+
+    private string? Note(string name) => Domain.Element("metadata")?.Element(Notes)?.Attribute(name)?.Value;
+
+    /// <summary>Sets (or with null removes) one of the BMC's notes; the element goes when its last note does.</summary>
+    private void SetNote(string name, string? value)
     {
         var metadata = Domain.Element("metadata");
-        metadata?.Element(BootNote)?.Remove();
-        if (once is not { } note)
+        var notes = metadata?.Element(Notes);
+        if (notes is null)
         {
-            return;
+            if (value is null)
+            {
+                return;
+            }
+
+            if (metadata is null)
+            {
+                metadata = new XElement("metadata");
+                Domain.Add(metadata);
+            }
+
+            notes = new XElement(Notes, new XAttribute(XNamespace.Xmlns + "vmetal-bmc", MetadataNamespace));
+            metadata.Add(notes);
         }
 
-        if (metadata is null)
+        notes.SetAttributeValue(name, value);
+        if (!notes.Attributes().Any(a => !a.IsNamespaceDeclaration))
         {
-            metadata = new XElement("metadata");
-            Domain.Add(metadata);
+            notes.Remove();
         }
-
-        metadata.Add(new XElement(BootNote, new XAttribute(XNamespace.Xmlns + "vmetal-bmc", MetadataNamespace),
-            new XAttribute("once", note.Target.ToString()), new XAttribute("restore", string.Join(' ', note.Restore))));
     }
 
     private IEnumerable<(string Key, XElement Element)> BootableDevices()

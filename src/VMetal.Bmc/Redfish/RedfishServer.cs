@@ -109,9 +109,12 @@ internal sealed class RedfishServer : IAsyncDisposable
     }
 }
 
+/// <param name="MediaTimeout">Inserting virtual media downloads the image first, which takes longer than a power action.</param>
 internal sealed record RedfishServerOptions(
-    Guid ServiceId, TimeSpan ActionTimeout, TimeSpan SessionTimeout, int MaximumSessions, int MaximumConnections, long MaximumRequestBodyBytes)
+    Guid ServiceId, TimeSpan ActionTimeout, TimeSpan MediaTimeout, TimeSpan SessionTimeout, int MaximumSessions, int MaximumConnections,
+    long MaximumRequestBodyBytes)
 {
-    public static RedfishServerOptions Default(Guid serviceId) =>
-        new(serviceId, TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(30), MaximumSessions: 256, MaximumConnections: 512, MaximumRequestBodyBytes: 64 * 1024);
+    public static RedfishServerOptions Default(Guid serviceId) => new(
+        serviceId, TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30), MaximumSessions: 256, MaximumConnections: 512,
+        MaximumRequestBodyBytes: 64 * 1024);
 }

@@ -71,7 +71,7 @@ internal sealed partial class RedfishService(
                 Json(VirtualCd(machine, $"{owner}/{machine.Id}/VirtualMedia"))));
             app.MapPost(owner + "/{id}/VirtualMedia/" + VirtualCdId + "/Actions/VirtualMedia.InsertMedia", InsertMediaAsync);
             app.MapPost(owner + "/{id}/VirtualMedia/" + VirtualCdId + "/Actions/VirtualMedia.EjectMedia", (HttpContext context, string id) =>
-                WithMachineAsync(context, id, machine => RunAsync(context, ct => backend.EjectMediaAsync(machine.Id, ct))));
+                WithMachineAsync(context, id, machine => RunAsync(context, ct => backend.EjectMediaAsync(machine.Id, ct), options.MediaTimeout)));
         }
 
         app.MapFallback(NotFound);
@@ -278,14 +278,14 @@ internal sealed partial class RedfishService(
             return Problem(StatusCodes.Status400BadRequest, "ActionParameterValueNotInList", "Inserted=false is not supported; use EjectMedia");
         }
 
-        return await WithMachineAsync(context, id, machine => RunAsync(context, ct => backend.InsertMediaAsync(machine.Id, uri, ct))).ConfigureAwait(false);
+        return await WithMachineAsync(context, id, machine => RunAsync(context, ct => backend.InsertMediaAsync(machine.Id, uri, ct), options.MediaTimeout)).ConfigureAwait(false);
     }
 
     /// <summary>Runs a backend action within the time limit; 204 on success, the matching HTTP status on failure.</summary>
-    private async Task<IResult> RunAsync(HttpContext context, Func<CancellationToken, Task> action)
+    private async Task<IResult> RunAsync(HttpContext context, Func<CancellationToken, Task> action, TimeSpan? timeout = null)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        limit.CancelAfter(options.ActionTimeout);
+        limit.CancelAfter(timeout ?? options.ActionTimeout);
         try
         {
             await action(limit.Token).ConfigureAwait(false);
@@ -304,7 +304,7 @@ internal sealed partial class RedfishService(
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            LogActionFailed(context.Request.Path, $"no answer within {options.ActionTimeout.TotalSeconds:0} s");
+            LogActionFailed(context.Request.Path, $"not done within {(timeout ?? options.ActionTimeout).TotalSeconds:0} s");
             return Problem(StatusCodes.Status503ServiceUnavailable, "ServiceTemporarilyUnavailable", "the hypervisor did not answer in time");
         }
     }

@@ -27,7 +27,7 @@ public sealed class BmcCommand : Command
 
         private static readonly Option<string> StateDirectory = new("--state-dir")
         {
-            Description = "Where generated TLS certificates are kept",
+            Description = "Where generated TLS certificates and downloaded virtual media images are kept",
             HelpName = "path",
             DefaultValueFactory = _ => BmcHostOptions.DefaultStateDirectory,
         };
@@ -71,10 +71,12 @@ public sealed class BmcCommand : Command
                 }));
 
             var socket = context.Get(LibvirtSocket)!;
+            var stateDirectory = context.Get(StateDirectory)!;
             LibvirtMachineBackend backend;
             try
             {
-                backend = await LibvirtMachineBackend.ConnectAsync(new UnixSocketTransport(socket), loggerFactory, cancellationToken);
+                backend = await LibvirtMachineBackend.ConnectAsync(
+                    new UnixSocketTransport(socket), loggerFactory, cancellationToken, mediaDirectory: Path.Combine(stateDirectory, "media"));
             }
             catch (Exception error) when (error is LibvirtException or IOException or System.Net.Sockets.SocketException)
             {
@@ -86,7 +88,7 @@ public sealed class BmcCommand : Command
                 BmcHost host;
                 try
                 {
-                    host = await BmcHost.StartAsync(new BmcHostOptions(configPath, context.Get(StateDirectory)!), backend, loggerFactory, cancellationToken);
+                    host = await BmcHost.StartAsync(new BmcHostOptions(configPath, stateDirectory), backend, loggerFactory, cancellationToken);
                 }
                 catch (BmcConfigException error)
                 {

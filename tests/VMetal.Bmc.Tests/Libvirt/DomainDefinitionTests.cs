@@ -148,6 +148,45 @@ public sealed class DomainDefinitionTests
         Assert.Equal(BootMode.Uefi, uefi.Mode);
     }
 
+    [Fact]
+    public void MediaUsesTheExistingDriveAndLivesBesideTheOnceNote()
+    {
+        var domain = DomainDefinition.Parse(PerDevice);
+
+        domain.InsertMedia("/var/lib/vmetal/bmc/media/x.iso", new Uri("http://192.0.2.1/ipa.iso"));
+        domain.Apply(new BootChange(BootTarget.Cd, BootOverride.Once));
+        var reread = DomainDefinition.Parse(domain.ToXml());
+
+        var cdrom = XDocument.Parse(reread.ToXml()).Root!.Element("devices")!.Elements("disk").Single(d => d.Attribute("device")?.Value == "cdrom");
+        Assert.Equal("/var/lib/vmetal/bmc/media/x.iso", cdrom.Element("source")?.Attribute("file")?.Value);
+        Assert.Equal("sda", cdrom.Element("target")?.Attribute("dev")?.Value);
+        Assert.Equal(new Uri("http://192.0.2.1/ipa.iso"), reread.Media.Image);
+        Assert.Equal(BootTarget.Cd, reread.PendingOnce?.Target);
+        // libvirt keeps one metadata element per namespace: both notes must share it.
+        Assert.Single(XDocument.Parse(reread.ToXml()).Root!.Element("metadata")!.Elements());
+
+        reread.EjectMedia();
+        Assert.False(reread.Media.Inserted);
+        Assert.Null(XDocument.Parse(reread.ToXml()).Descendants("source").FirstOrDefault(s => s.Attribute("file")?.Value.EndsWith(".iso", StringComparison.Ordinal) ?? false));
+        Assert.Equal(BootTarget.Cd, reread.PendingOnce?.Target);
+    }
+
+    [Theory]
+    [InlineData("pc-q35-7.2", "sata", "sdb")]
+    [InlineData("pc", "ide", "hda")]
+    public void MediaAddsADriveOnTheMachinesBusWhenThereIsNone(string machine, string bus, string dev)
+    {
+        var domain = DomainDefinition.Parse(WithOs($"<os><type arch='x86_64' machine='{machine}'>hvm</type></os>")
+            .Replace("<devices/>", "<devices><disk type='file' device='disk'><target dev='sda' bus='sata'/></disk></devices>", StringComparison.Ordinal));
+
+        domain.InsertMedia("/m/x.iso", new Uri("https://192.0.2.1/x.iso"));
+
+        var cdrom = XDocument.Parse(domain.ToXml()).Root!.Element("devices")!.Elements("disk").Single(d => d.Attribute("device")?.Value == "cdrom");
+        Assert.Equal(bus, cdrom.Element("target")?.Attribute("bus")?.Value);
+        Assert.Equal(dev, cdrom.Element("target")?.Attribute("dev")?.Value);
+        Assert.NotNull(cdrom.Element("readonly"));
+    }
+
     private static string WithOs(string os) => $"<domain type='qemu'><name>f</name><uuid>{Guid.NewGuid()}</uuid>{os}<devices/></domain>";
 
     private static IEnumerable<string?> BootOrders(DomainDefinition domain, string disk, string mac)

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using VMetal.Testing;
 using VMetal.Testing.Bmc;
@@ -73,6 +75,38 @@ public sealed class RedfishSandboxTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task VirtualMediaIsDownloadedIntoTheCdAndBootedOnce()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+        var image = RandomNumberGenerator.GetBytes(1024 * 1024);
+        using var server = new HttpListener();
+        var port = FreePort.Tcp();
+        server.Prefixes.Add($"http://127.0.0.1:{port}/");
+        server.Start();
+        var serving = ServeAsync(server, image);
+
+        var inserted = await Lab.Sushy().RunAsync(
+            new { op = "insert_media", id, image = $"http://127.0.0.1:{port}/images/ipa.iso" },
+            new { op = "set_boot", id, target = "Cd", enabled = "Once" });
+        var file = await Lab.CdromFileAsync(0);
+        var pending = await Lab.BootAsync(0);
+        var booted = await Lab.Sushy().RunAsync(new { op = "reset", id, type = "On" }, new { op = "system", id });
+        var ejected = await Lab.Sushy().RunAsync(new { op = "eject_media", id });
+        server.Stop();
+        await serving;
+
+        AssertNoError(inserted);
+        AssertNoError(booted);
+        AssertNoError(ejected);
+        Assert.NotNull(file);
+        Assert.Equal(["cdrom", "nic", "disk"], pending.Order);
+        Assert.Equal("running", await Lab.DomStateAsync(0));
+        Assert.Equal(["nic", "disk"], (await Lab.BootAsync(0)).Order);
+        Assert.Null(await Lab.CdromFileAsync(0));
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
     public async Task WrongCredentialsGet401AndUndefinedDomainsGet404()
     {
         var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
@@ -83,6 +117,25 @@ public sealed class RedfishSandboxTests(SandboxFixture sandbox)
 
         Assert.Equal(401, (int?)refused[0]!["error"]!["status"]);
         Assert.Equal(404, (int?)gone[0]!["error"]!["status"]);
+    }
+
+    /// <summary>Answers every request with the image until the listener stops.</summary>
+    private static async Task ServeAsync(HttpListener server, byte[] image)
+    {
+        try
+        {
+            while (true)
+            {
+                var context = await server.GetContextAsync();
+                context.Response.ContentLength64 = image.Length;
+                await context.Response.OutputStream.WriteAsync(image);
+                context.Response.Close();
+            }
+        }
+        catch (Exception error) when (error is HttpListenerException or ObjectDisposedException)
+        {
+            // stopped
+        }
     }
 
     private static void AssertNoError(JsonArray results) =>

@@ -78,7 +78,8 @@ internal sealed class SandboxBmcLab : IAsyncDisposable
             };
             var configFile = directory.File(BmcConfigFile.FileName(prefix));
             BmcConfigFile.Write(configFile, config);
-            var backend = await LibvirtMachineBackend.ConnectAsync(new UnixSocketTransport(socket), NullLoggerFactory.Instance, cancellationToken);
+            var backend = await LibvirtMachineBackend.ConnectAsync(
+                new UnixSocketTransport(socket), NullLoggerFactory.Instance, cancellationToken, mediaDirectory: directory.File("state/media"));
             var host = await BmcHost.StartAsync(
                 new BmcHostOptions(configFile, directory.File("state")) { WatchConfiguration = false }, backend, NullLoggerFactory.Instance, cancellationToken);
             return new SandboxBmcLab(sandbox, directory, config, backend, host);
@@ -114,7 +115,7 @@ internal sealed class SandboxBmcLab : IAsyncDisposable
     public async Task<string> DomIdAsync(int machine) => (await _sandbox.VirshAsync("domid", Name(machine))).Trim();
 
     /// <summary>
-    /// The persistent boot order as virsh shows it (<c>dumpxml --inactive</c>): "nic", "disk" in order, and
+    /// The persistent boot order as virsh shows it (<c>dumpxml --inactive</c>): "nic", "disk", "cdrom" in order, and
     /// whether a boot-once note is pending.
     /// </summary>
     public async Task<(IReadOnlyList<string> Order, bool OncePending, string Firmware)> BootAsync(int machine)
@@ -123,13 +124,18 @@ internal sealed class SandboxBmcLab : IAsyncDisposable
         var order = xml.Root!.Element("devices")!.Elements()
             .Where(device => device.Element("boot")?.Attribute("order") is not null)
             .OrderBy(device => int.Parse(device.Element("boot")!.Attribute("order")!.Value, System.Globalization.CultureInfo.InvariantCulture))
-            .Select(device => device.Name.LocalName == "interface" ? "nic" : "disk")
+            .Select(device => device.Name.LocalName == "interface" ? "nic" : device.Attribute("device")?.Value ?? "disk")
             .ToList();
         var once = xml.Root.Element("metadata")?.Elements().Any(e => e.Name.NamespaceName == DomainDefinition.MetadataNamespace) ?? false;
         var os = xml.Root.Element("os")!;
         var firmware = os.Attribute("firmware")?.Value ?? (os.Element("loader") is null ? "bios" : "efi");
         return (order, once, firmware);
     }
+
+    /// <summary>The file in the persistent definition's CD-ROM drive, or null when it is empty or missing.</summary>
+    public async Task<string?> CdromFileAsync(int machine) =>
+        XDocument.Parse(await _sandbox.VirshAsync("dumpxml", "--inactive", Name(machine))).Root!.Element("devices")!.Elements("disk")
+            .FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom")?.Element("source")?.Attribute("file")?.Value;
 
     public Task UndefineAsync(int machine) => _sandbox.VirshAsync("undefine", "--nvram", Name(machine));
 
