@@ -16,7 +16,7 @@ static int Usage()
           libvirt [--rounds N] [--cycles M]   managed libvirt client vs virsh, over SSH to the sandbox
           bmc [--machines N] [--rounds R] [--backend memory|libvirt|both] [--serve PATH]
                                               one BMC service for N machines: RSS, ipmitool and Redfish latency
-          up [--reps N] [--noop-reps M] [--settle S]   vmetal up / re-up / down of 10 nodes vs a virsh script, on the sandbox
+          up [--reps N] [--noop-reps M] [--settle S] [--binary PATH]   vmetal up / re-up / down of 10 nodes vs a virsh script, on the sandbox
         """);
     return BenchExitCodes.Usage;
 }

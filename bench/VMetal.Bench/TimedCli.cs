@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using VMetal.Cli;
 using VMetal.Cli.Output;
@@ -11,10 +12,11 @@ namespace VMetal.Bench;
 internal sealed record TimedLine(TimeSpan At, string Text);
 
 /// <summary>
-/// One vmetal command: exit code, wall-clock time, every console line time-stamped, and when
-/// the SSH connection was opened (known only in-process, where the connector can be wrapped).
+/// One vmetal command: exit code, wall-clock and CPU time, every console line time-stamped, and
+/// when the SSH connection was opened (known only in-process, where the connector can be wrapped).
+/// CPU time (user + system) does not grow with the machine's load the way wall-clock time does.
 /// </summary>
-internal sealed record CliRun(string[] Args, int ExitCode, TimeSpan Elapsed, IReadOnlyList<TimedLine> Lines,
+internal sealed record CliRun(string[] Args, int ExitCode, TimeSpan Elapsed, TimeSpan CpuTime, IReadOnlyList<TimedLine> Lines,
     TimeSpan? ConnectStart, TimeSpan? ConnectEnd)
 {
     public string Output => string.Join('\n', Lines.Select(line => line.Text));
@@ -33,6 +35,7 @@ internal static class TimedCli
     /// </summary>
     public static async Task<CliRun> RunInProcessAsync(string[] args, CancellationToken cancellationToken)
     {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var lines = new LineLog(clock);
         var stdout = new LineWriter(lines);
@@ -51,13 +54,18 @@ internal static class TimedCli
         var elapsed = clock.Elapsed;
         stdout.Flush();
         stderr.Flush();
-        return new CliRun(args, exitCode, elapsed, lines.Snapshot(), connector.Started, connector.Connected);
+        // The whole benchmark process: its idle control connection adds next to nothing.
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        return new CliRun(args, exitCode, elapsed, cpu, lines.Snapshot(), connector.Started, connector.Connected);
     }
 
-    /// <summary>The vmetal binary built next to this one, as a new process: what a user's shell runs.</summary>
-    public static async Task<CliRun> RunProcessAsync(string[] args, CancellationToken cancellationToken)
+    /// <summary>The vmetal built next to this benchmark.</summary>
+    public static string DefaultBinary => Path.Combine(AppContext.BaseDirectory, "vmetal");
+
+    /// <summary>A vmetal binary as a new process: what a user's shell runs.</summary>
+    public static async Task<CliRun> RunProcessAsync(string binary, string[] args, CancellationToken cancellationToken)
     {
-        var startInfo = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "vmetal"))
+        var startInfo = new ProcessStartInfo(binary)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -67,6 +75,7 @@ internal static class TimedCli
             startInfo.ArgumentList.Add(argument);
         // Not a terminal: plain lines, no spinner.
         startInfo.Environment["CI"] = "true";
+        var cpu = ChildrenCpuTime();
         var clock = Stopwatch.StartNew();
         var lines = new LineLog(clock);
         using var process = new Process { StartInfo = startInfo };
@@ -85,7 +94,36 @@ internal static class TimedCli
             throw;
         }
         var elapsed = clock.Elapsed;
-        return new CliRun(args, process.ExitCode, elapsed, lines.Snapshot(), null, null);
+        // Reaped children's CPU time: the only child that ended meanwhile is this vmetal.
+        return new CliRun(args, process.ExitCode, elapsed, ChildrenCpuTime() - cpu, lines.Snapshot(), null, null);
+    }
+
+    private static TimeSpan ChildrenCpuTime()
+    {
+        const int children = -1;
+        if (getrusage(children, out var usage) != 0)
+            throw new InvalidOperationException($"getrusage failed: errno {Marshal.GetLastPInvokeError()}");
+        return usage.UserTime.ToTimeSpan() + usage.SystemTime.ToTimeSpan();
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int getrusage(int who, out ResourceUsage usage);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly struct TimeValue
+    {
+        private readonly long _seconds;
+        private readonly long _microseconds;
+
+        public TimeSpan ToTimeSpan() => TimeSpan.FromSeconds(_seconds) + TimeSpan.FromMicroseconds(_microseconds);
+    }
+
+    /// <summary>Linux x86-64/arm64 <c>struct rusage</c>: two timevals, then 14 longs this code does not read.</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 144)]
+    private readonly struct ResourceUsage
+    {
+        public readonly TimeValue UserTime;
+        public readonly TimeValue SystemTime;
     }
 
     /// <summary>Lines in the order they were completed, with their time.</summary>

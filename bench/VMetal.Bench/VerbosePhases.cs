@@ -65,7 +65,7 @@ internal static partial class VerbosePhases
         var domainsDone = domains.Max(c => c.At);
         var rest = changes.Where(c => c.Kind != "domain").Select(c => c.At).DefaultIfEmpty(domainsDone).Max();
         var phases = Connection(run, first);
-        phases[^1] = ("libvirt connect, lock, records, observe", phases[^1].Milliseconds);
+        phases[^1] = (phases[^1].Phase + ", lock, records, observe", phases[^1].Milliseconds);
         phases.Add(("destroy + undefine domains", domainsDone - first));
         phases.Add(("delete volumes, networks", rest - domainsDone));
         phases.Add(("record, outputs, disconnect", total - rest));
@@ -84,7 +84,15 @@ internal static partial class VerbosePhases
                 ("libvirt connect", engineStart - connected.TotalMilliseconds),
             ];
         }
-        return [("process start to engine (incl. SSH, libvirt)", engineStart)];
+        // A separate process: the command says when it starts connecting.
+        var connecting = run.Lines.FirstOrDefault(line => line.Text.StartsWith("connecting to ", StringComparison.Ordinal));
+        if (connecting is null)
+            return [("process start to engine (incl. SSH, libvirt)", engineStart)];
+        return
+        [
+            ("process start (.NET, JIT), topology check", connecting.At.TotalMilliseconds),
+            ("SSH + libvirt connect", engineStart - connecting.At.TotalMilliseconds),
+        ];
     }
 
     /// <summary>The executor's phases: networks and volumes together, then every define, then every start.</summary>
