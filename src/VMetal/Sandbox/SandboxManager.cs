@@ -76,7 +76,7 @@ public sealed class SandboxManager
             // Network and mount namespaces need root; sudo -n fails clearly instead of prompting.
             startInfo.FileName = "sudo";
             startInfo.ArgumentList.Add("-n");
-            startInfo.ArgumentList.Add("--preserve-env=VMETAL_SANDBOX_NO_APT,VMETAL_SANDBOX_SEED_CAPS");
+            startInfo.ArgumentList.Add("--preserve-env=VMETAL_SANDBOX_NO_APT,VMETAL_SANDBOX_KVM");
             startInfo.ArgumentList.Add("/bin/bash");
         }
         startInfo.ArgumentList.Add(script);

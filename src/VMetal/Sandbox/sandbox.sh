@@ -27,15 +27,17 @@
 #
 # Settings (environment): VMETAL_SANDBOX_STATE (/var/lib/vmetal/sandbox),
 # VMETAL_SANDBOX_USER (vmadmin), VMETAL_SANDBOX_NO_APT=1 (report missing packages
-# instead of installing them), VMETAL_SANDBOX_SEED_CAPS=0 (see seed_caps_cache).
+# instead of installing them), VMETAL_SANDBOX_KVM=auto|on|off (see hide_kvm).
 #
 # Host quirks handled (see the project's docs/sandbox.md):
 #   - `ip netns exec` remounts /sys without the cgroup tree; libvirt would then
 #     run guests without cgroups.  Our mount namespace mounts the netns's sysfs
 #     and binds the host cgroup tree into it.
-#   - An unusable /dev/kvm (0600 root) makes libvirt re-probe QEMU on every
-#     call (minutes per define).  seed_caps_cache lets a throw-away libvirtd
-#     that cannot see /dev/kvm fill the capability cache once.
+#   - A /dev/kvm that exists without hardware virtualisation behind it (e.g. a
+#     paravirtual kvm_pvm) either makes libvirt re-probe QEMU on every call
+#     (minutes per define) or, once its permissions let QEMU open it, crashes
+#     every guest.  The sandbox hides it in its own mount namespace (hide_kvm),
+#     so libvirt consistently offers software emulation (type='qemu') only.
 #   - A PID 1 that reaps orphans lazily makes `virsh destroy` slow; libvirtd runs
 #     under a small child subreaper.
 #   - Daemons must not inherit the lock fd (9).
@@ -47,7 +49,7 @@ export LC_ALL=C.UTF-8
 NS=vmetal-sbx
 STATE=${VMETAL_SANDBOX_STATE:-/var/lib/vmetal/sandbox}
 SBX_USER=${VMETAL_SANDBOX_USER:-vmadmin}
-SEED_CAPS=${VMETAL_SANDBOX_SEED_CAPS:-1}
+KVM_MODE=${VMETAL_SANDBOX_KVM:-auto}   # auto: use KVM only where the CPU has vmx/svm; on; off
 HOST_IF=vmsbx0
 NS_IF=eth0
 HOST_ADDR=198.18.90.1
@@ -209,7 +211,7 @@ setup_mount_namespace() {
     # shellcheck disable=SC2016  # the inner script expands its own variables
     nsenter 9>&- --net="/run/netns/$NS" -- unshare --mount="$MNT_NS" --propagation slave -- \
         /bin/sh -ec '
-            fs=$1 cache=$2 run=$3
+            fs=$1 cache=$2 run=$3 mask=$4
             # sysfs of this netns (so /sys/class/net shows the sandbox links),
             # but with the host cgroup tree, which libvirt needs for guests.
             tmp=$(mktemp -d "$run/sys.XXXXXX")
@@ -225,7 +227,40 @@ setup_mount_namespace() {
             mount --bind "$fs/run-libvirt" /run/libvirt
             mount --bind "$fs/run-dbus" /run/dbus
             mount --bind "$fs/home" /home
-            mount --bind "$fs/root" /root' vmetal-sbx-mounts "$FS" "$CACHE" "$RUN"
+            mount --bind "$fs/root" /root
+            if [ -n "$mask" ]; then mount --bind "$mask" /dev/kvm; fi' vmetal-sbx-mounts "$FS" "$CACHE" "$RUN" "$(kvm_mask)"
+    hide_kvm_from_libvirt
+}
+
+# True when guests can really use KVM here: /dev/kvm backed by vmx/svm.
+kvm_wanted() {
+    case $KVM_MODE in
+        on) return 0 ;;
+        off) return 1 ;;
+        *) [[ -e /dev/kvm ]] && grep -qE '(^| )(vmx|svm)( |$)' /proc/cpuinfo ;;
+    esac
+}
+
+# The file that covers /dev/kvm inside the sandbox (empty, mode 0: QEMU cannot use it),
+# or nothing when KVM is wanted.
+kvm_mask() {
+    if [[ -e /dev/kvm ]] && ! kvm_wanted; then
+        [[ -f $RUN/kvm-mask ]] || install -m 0000 /dev/null "$RUN/kvm-mask"
+        echo "$RUN/kvm-mask"
+    fi
+}
+
+# With /dev/kvm covered by a mount, libvirt must not build per-guest /dev namespaces
+# (it cannot move that mount into them), and a capability cache probed with KVM would be
+# re-probed on every call: drop it once, libvirt probes again without KVM.
+hide_kvm_from_libvirt() {
+    [[ -n $(kvm_mask) ]] || return 0
+    # shellcheck disable=SC2016
+    sbx /bin/sh -ec 'grep -q "^namespaces *=" /etc/libvirt/qemu.conf || echo "namespaces = []" >>/etc/libvirt/qemu.conf'
+    if grep -lq "<flag name='kvm'/>" "$CACHE"/libvirt/qemu/capabilities/*.xml 2>/dev/null; then
+        log "dropping libvirt's QEMU capability cache (it was probed with KVM)"
+        rm -f "$CACHE"/libvirt/qemu/capabilities/*.xml
+    fi
 }
 
 # ------------------------------------------------------------- user and ssh
@@ -347,48 +382,15 @@ start_polkit() {
 }
 
 start_libvirtd() {
-    local mask_kvm=${1:-no}
-    if [[ $mask_kvm == yes ]]; then log "starting libvirtd with /dev/kvm hidden, to seed the capability cache"; else log "starting libvirtd"; fi
+    log "starting libvirtd"
     rm -f "$RUN/libvirtd.pid"
-    local -a cmd=("${DAEMON_ENV[@]}" LIBVIRT_LOG_OUTPUTS="3:file:$LOGS/libvirtd.log"
-        setsid -f "$PY" -c "$REAPER" libvirtd --pid-file "$RUN/libvirtd.pid")
-    if [[ $mask_kvm == yes ]]; then
-        [[ -f $RUN/kvm-mask ]] || install -m 0000 /dev/null "$RUN/kvm-mask"
-        # A nested mount namespace for this one daemon only.
-        # shellcheck disable=SC2016
-        sbx unshare --mount --propagation slave /bin/sh -ec 'mount --bind "$1" /dev/kvm; shift; exec "$@"' \
-            mask "$RUN/kvm-mask" "${cmd[@]}" </dev/null >/dev/null 2>&1
-    else
-        sbx "${cmd[@]}" </dev/null >/dev/null 2>&1
-    fi
+    sbx "${DAEMON_ENV[@]}" LIBVIRT_LOG_OUTPUTS="3:file:$LOGS/libvirtd.log" \
+        setsid -f "$PY" -c "$REAPER" libvirtd --pid-file "$RUN/libvirtd.pid" </dev/null >/dev/null 2>&1
     # The first connection may wait while libvirt probes QEMU (~10 s under TCG).
     wait_for 120 sbx virsh -c qemu:///system -q uri || die "libvirtd does not answer (see $LOGS/libvirtd.log)"
     pidfile_alive "$RUN/libvirtd.pid" || die "libvirtd is not running inside $NS"
 }
 
-stop_libvirtd() { stop_pid libvirtd "$(pid_from "$RUN/libvirtd.pid")"; }
-
-# True when libvirt's cached QEMU capabilities claim KVM although the QEMU
-# user cannot open /dev/kvm: libvirt then re-probes QEMU on every lookup.
-caps_cache_claims_unusable_kvm() {
-    [[ -e /dev/kvm ]] || return 1
-    setpriv --reuid=libvirt-qemu --regid=libvirt-qemu --init-groups test -r /dev/kvm -a -w /dev/kvm && return 1
-    grep -lq "<flag name='kvm'/>" "$CACHE"/libvirt/qemu/capabilities/*.xml 2>/dev/null
-}
-
-seed_caps_cache() {
-    [[ $SEED_CAPS == 1 ]] || return 0
-    sbx virsh -c qemu:///system -q capabilities >/dev/null
-    caps_cache_claims_unusable_kvm || return 0
-    log "seeding libvirt's QEMU capability cache from a probe without /dev/kvm"
-    stop_libvirtd
-    start_libvirtd yes
-    sbx virsh -c qemu:///system -q capabilities >/dev/null
-    stop_libvirtd
-    start_libvirtd
-    sbx virsh -c qemu:///system -q capabilities >/dev/null
-    ! caps_cache_claims_unusable_kvm || log "WARNING: the capability cache still claims KVM; expect slow define/start"
-}
 
 start_sshd() {
     if pidfile_alive "$RUN/sshd.pid"; then return 0; fi
@@ -401,7 +403,6 @@ start_daemons() {
     start_virtlogd
     start_polkit
     if ! pidfile_alive "$RUN/libvirtd.pid"; then start_libvirtd; fi
-    seed_caps_cache
     start_sshd
 }
 
