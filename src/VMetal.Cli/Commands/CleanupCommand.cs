@@ -23,6 +23,9 @@ public sealed class CleanupCommand : CommandBase
         await using var lab = await LabSession.OpenAsync(context, cancellationToken);
         var result = await context.Output.StatusAsync($"removing vmetal's objects from {lab.Host.Target}",
             _ => lab.Engine.CleanupAsync(prefix, new ConsoleProgress(context.Output, showPlan: context.Output.Verbose), cancellationToken));
+        var bmc = new Deployment.BmcDeployer(lab.Host);
+        foreach (var workspace in result.Workspaces)
+            await bmc.RemoveAsync(workspace, cancellationToken);
         return TeardownOutput.Report(context, result, prefix is null ? "every vmetal lab" : $"the labs with prefix '{prefix}'");
     }
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using VMetal.Bmc.Configuration;
 using VMetal.Cli.Options;
 using VMetal.Converge;
+using VMetal.Deployment;
 using VMetal.Outputs;
 using VMetal.Rendering;
 
@@ -19,6 +21,32 @@ internal static class ConvergeOptions
         Description = "Bring back nodes taken out with remove-nodes",
     };
 
+    public static readonly Option<string> Bmc = new("--bmc")
+    {
+        Description = "Virtual BMCs for the bare-metal nodes: ipmi, redfish, both or none",
+        DefaultValueFactory = _ => "both",
+    };
+
+    public static readonly Option<string?> BmcAddress = new("--bmc-address")
+    {
+        Description = "Hypervisor address the BMCs listen on [default: the hypervisor's address on the lab's management network]",
+        HelpName = "address",
+    };
+
+    public static readonly Option<int> BmcPort = new("--bmc-port")
+    {
+        Description = "Redfish HTTPS port (one for all nodes)",
+        DefaultValueFactory = _ => BmcDeployer.DefaultRedfishPort,
+    };
+
+    public static readonly Option<string?> BmcBinary = new("--bmc-binary")
+    {
+        Description = "Self-contained linux-x64 vmetal binary to run the BMC service with on the hypervisor [env: VMETAL_BMC_BINARY; default: this vmetal when it is one]",
+        HelpName = "path",
+    };
+
+    static ConvergeOptions() => Bmc.AcceptOnlyFromAmong("ipmi", "redfish", "both", "none");
+
     public static void AddTo(Command command)
     {
         TopologyOptions.AddTopology(command);
@@ -26,6 +54,38 @@ internal static class ConvergeOptions
         command.Options.Add(Start);
         command.Options.Add(RestoreNodes);
         command.Options.Add(LabSession.NoWait);
+    }
+
+    public static void AddBmcTo(Command command)
+    {
+        command.Options.Add(Bmc);
+        command.Options.Add(BmcAddress);
+        command.Options.Add(BmcPort);
+        command.Options.Add(BmcBinary);
+    }
+
+    public static BmcProtocols Protocols(CommandContext context) => context.Get(Bmc) switch
+    {
+        "ipmi" => BmcProtocols.Ipmi,
+        "redfish" => BmcProtocols.Redfish,
+        "none" => BmcProtocols.None,
+        _ => BmcProtocols.Both,
+    };
+
+    /// <summary>The binary the hypervisor runs: --bmc-binary, VMETAL_BMC_BINARY, or this process when it is a self-contained single file.</summary>
+    public static string BmcBinaryPath(CommandContext context)
+    {
+        if (context.Get(BmcBinary) is { Length: > 0 } explicitPath)
+            return explicitPath;
+        if (Environment.GetEnvironmentVariable("VMETAL_BMC_BINARY") is { Length: > 0 } fromEnvironment)
+            return fromEnvironment;
+        // A single-file build has no vmetal.dll beside the executable.
+        if (Environment.ProcessPath is { } self && Path.GetFileName(self) == "vmetal" && !File.Exists(Path.Combine(AppContext.BaseDirectory, "vmetal.dll"))
+            && OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64)
+            return self;
+        throw new BmcBinaryException(
+            "the BMC service runs a self-contained linux-x64 vmetal on the hypervisor, and this vmetal is not one: " +
+            "use the ./vmetal launcher (it builds one), pass --bmc-binary PATH or set VMETAL_BMC_BINARY; or --bmc none");
     }
 
     public static ConvergeRequest Request(CommandContext context, bool planOnly) => new()
@@ -45,12 +105,25 @@ internal static class ConvergeOptions
     };
 
     /// <summary>The report the output files are written from.</summary>
-    public static LabReport Report(CommandContext context, ConvergeResult result, string poolPath)
+    public static LabReport Report(CommandContext context, ConvergeResult result, string poolPath, IReadOnlyList<BmcNodeEndpoint> bmcs)
     {
         var host = context.ResolveHost();
         var nodes = result.Desired.Domains.Select(domain => new NodeReport(domain.Model, result.StateAfter(domain),
-            LabReport.FixedAddresses(result.Topology, domain.Model), [])).ToList();
+            LabReport.FixedAddresses(result.Topology, domain.Model), BmcsOf(bmcs.FirstOrDefault(b => b.Name == domain.Name)))).ToList();
         return new LabReport(context.WorkspaceName, result.Topology,
             new HypervisorAccess(host.Target, host.KeyPath, host.KnownHostsPath), nodes, poolPath, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>IPMI first when both are served: what tripleo's instackenv.json has used the longest.</summary>
+    private static IReadOnlyList<NodeBmc> BmcsOf(BmcNodeEndpoint? endpoint)
+    {
+        if (endpoint is null)
+            return [];
+        var list = new List<NodeBmc>();
+        if (endpoint.IpmiAddress is { } address && endpoint.IpmiPort is { } port)
+            list.Add(new NodeBmc("ipmi", address, port, endpoint.Username, endpoint.Password, null));
+        if (endpoint.RedfishAddress is { } redfish)
+            list.Add(new NodeBmc("redfish", redfish.Host, redfish.Port, endpoint.Username, endpoint.Password, endpoint.RedfishSystemId));
+        return list;
     }
 }

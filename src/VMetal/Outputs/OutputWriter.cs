@@ -148,6 +148,8 @@ public static class OutputWriter
                         ["path"] = $"{report.PoolPath.TrimEnd('/')}/{d.VolumeName}",
                     }).ToArray()),
                     ["addresses"] = new JsonObject(node.Addresses.Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value))),
+                    // Every BMC endpoint of the node (driver_info holds the first), so a switch of driver needs no lookup.
+                    ["bmc"] = new JsonArray(node.Bmcs.Select(b => (JsonNode)DriverInfo(b)).ToArray()),
                 },
             };
             if (bmc is not null)

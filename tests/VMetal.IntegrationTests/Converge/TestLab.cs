@@ -37,7 +37,8 @@ internal sealed class TestLab : IAsyncDisposable
     public string[] Args(params string[] command) =>
         [.. command, .. ConnectionArgs, "--workspace", Workspace, "--workspace-dir", WorkspaceDirectory];
 
-    public string[] UpArgs(params string[] topology) => [.. Args("up"), "--prefix", Prefix, .. topology];
+    /// <summary>`up` of this lab; no BMC unless the test asks for one (it is tested on its own).</summary>
+    public string[] UpArgs(params string[] topology) => [.. Args("up"), "--prefix", Prefix, "--bmc", "none", .. topology];
 
     /// <summary>Runs vmetal in-process (same command tree as the binary).</summary>
     public Task<CliResult> RunAsync(params string[] args) => CliRunner.RunAsync(args);
