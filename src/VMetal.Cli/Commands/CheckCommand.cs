@@ -18,7 +18,7 @@ public sealed class CheckCommand : CommandBase
         Description = "Fail instead of warn when the host has no usable KVM (VMs would run under slow software emulation)",
     };
 
-    private static readonly Option<bool> MemoryOvercommit = new("--host-memory-overcommit")
+    internal static readonly Option<bool> MemoryOvercommit = new("--host-memory-overcommit")
     {
         Description = "Allow the topology more RAM than the host has available (a warning instead of a failure)",
     };

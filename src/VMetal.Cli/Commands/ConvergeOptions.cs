@@ -45,7 +45,34 @@ internal static class ConvergeOptions
         HelpName = "path",
     };
 
+    public static readonly Option<bool> Prepare = new("--prepare")
+    {
+        Description = "Prepare the hypervisor first (packages, libvirt, nested KVM, stack user, keys), as 'vmetal prepare' does",
+    };
+
+    public static readonly Option<bool> SkipChecks = new("--skip-checks")
+    {
+        Description = "Do not check the hypervisor (CPU, RAM, disk, KVM, packages) before changing it",
+    };
+
     static ConvergeOptions() => Bmc.AcceptOnlyFromAmong("ipmi", "redfish", "both", "none");
+
+    public static void AddChecksTo(Command command)
+    {
+        command.Options.Add(Prepare);
+        command.Options.Add(SkipChecks);
+        command.Options.Add(CheckCommand.RequireKvm);
+        command.Options.Add(CheckCommand.MemoryOvercommit);
+    }
+
+    /// <summary>What the host must offer for this topology, with the user's --require-kvm and --host-memory-overcommit.</summary>
+    public static Hypervisor.CheckRequirements CheckRequirements(CommandContext context, Topology.LabTopology topology, RenderOptions render) =>
+        Hypervisor.CheckRequirements.For(topology) with
+        {
+            RequireKvm = context.Get(CheckCommand.RequireKvm),
+            MemoryOvercommit = context.Get(CheckCommand.MemoryOvercommit),
+            PoolPath = render.PoolPath,
+        };
 
     public static void AddTo(Command command)
     {

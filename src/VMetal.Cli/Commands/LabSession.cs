@@ -31,11 +31,15 @@ internal sealed class LabSession : IAsyncDisposable
 
     public ConvergeEngine Engine { get; }
 
-    public static async Task<LabSession> OpenAsync(CommandContext context, CancellationToken cancellationToken)
+    /// <param name="beforeLibvirt">Runs on the host connection before libvirt is opened (prepare may install it).</param>
+    public static async Task<LabSession> OpenAsync(CommandContext context, CancellationToken cancellationToken,
+        Func<IHostConnection, Task>? beforeLibvirt = null)
     {
         var host = await context.ConnectAsync(cancellationToken);
         try
         {
+            if (beforeLibvirt is not null)
+                await beforeLibvirt(host);
             var libvirt = await HostLibvirt.ConnectAsync(host, LibvirtAccess.Root, cancellationToken);
             var wait = context.ParseResult.GetResult(NoWait) is null || !context.Get(NoWait);
             var owner = $"{Environment.UserName}@{Environment.MachineName} pid {Environment.ProcessId} workspace {context.WorkspaceName} since {DateTimeOffset.UtcNow:u}";

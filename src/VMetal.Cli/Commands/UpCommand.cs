@@ -2,6 +2,8 @@ using VMetal.Bmc.Configuration;
 using VMetal.Cli.Output;
 using VMetal.Converge;
 using VMetal.Deployment;
+using VMetal.Hosting;
+using VMetal.Hypervisor;
 using VMetal.Outputs;
 
 namespace VMetal.Cli.Commands;
@@ -17,6 +19,7 @@ public sealed class UpCommand : CommandBase
     {
         ConvergeOptions.AddTo(this);
         ConvergeOptions.AddBmcTo(this);
+        ConvergeOptions.AddChecksTo(this);
     }
 
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
@@ -27,7 +30,12 @@ public sealed class UpCommand : CommandBase
         var topology = await ConvergeEngine.LoadTopologyAsync(request.Topology, output.Warning, cancellationToken);
         var protocols = ConvergeOptions.Protocols(context);
         var bmcBinary = protocols != BmcProtocols.None && topology.Nodes.Any(n => !n.DeployOs) ? ConvergeOptions.BmcBinaryPath(context) : null;
-        await using var lab = await LabSession.OpenAsync(context, cancellationToken);
+        var requirements = ConvergeOptions.CheckRequirements(context, topology, request.Render);
+        var prepare = context.Get(ConvergeOptions.Prepare);
+        await using var lab = await LabSession.OpenAsync(context, cancellationToken,
+            prepare ? host => PrepareAsync(context, host, requirements, request.Render, cancellationToken) : null);
+        if (!prepare && !context.Get(ConvergeOptions.SkipChecks))
+            request = request with { BeforeApply = (_, _, token) => CheckAsync(context, lab.Host, requirements, token) };
         var result = await output.StatusAsync($"converging workspace '{context.WorkspaceName}' on {lab.Host.Target}",
             update => lab.Engine.ConvergeAsync(request, new ConsoleProgress(output, showPlan: output.Format == OutputFormat.Text), cancellationToken));
 
@@ -76,5 +84,43 @@ public sealed class UpCommand : CommandBase
             output.Info($"outputs: {files.Directory} (hosts, ssh.config, nodes.json, instackenv.json, state.json)");
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>The host check before changes: failures stop the run (exit 3) with the check table.</summary>
+    private static async Task CheckAsync(CommandContext context, IHostConnection host, CheckRequirements requirements, CancellationToken cancellationToken)
+    {
+        var report = await HypervisorChecker.CheckAsync(host, requirements, cancellationToken);
+        foreach (var warning in report.Checks.Where(c => c.Status == CheckStatus.Warn))
+            context.Output.Detail($"check {warning.Id}: {warning.Found} ({warning.Required})");
+        if (!report.HasFailures)
+            return;
+        CheckCommand.RenderChecks(context.Output, report);
+        throw new VMetalException(FailureKind.ChecksFailed,
+            $"{report.Host} cannot host this lab: {string.Join(", ", report.Checks.Where(c => c.Status == CheckStatus.Fail).Select(c => c.Id))} failed " +
+            "(see the table; --skip-checks or --host-memory-overcommit if you know better)");
+    }
+
+    /// <summary>`up --prepare`: what `vmetal prepare` does, before libvirt is opened (it may install it).</summary>
+    private static async Task PrepareAsync(CommandContext context, IHostConnection host, CheckRequirements requirements,
+        Rendering.RenderOptions render, CancellationToken cancellationToken)
+    {
+        var report = await context.Output.StatusAsync($"preparing {host.Target}", update => HypervisorPreparer.PrepareAsync(host,
+            new PrepareOptions
+            {
+                WorkspaceDirectory = context.WorkspaceDirectory,
+                PoolName = render.PoolName,
+                PoolPath = render.PoolPath,
+                Requirements = requirements,
+            }, update, cancellationToken));
+        foreach (var step in report.Steps)
+            context.Output.Detail($"prepare {step.Name}: {step.Status.ToString().ToLowerInvariant()} {step.Detail}");
+        if (report.StoppedByChecks)
+        {
+            CheckCommand.RenderChecks(context.Output, report.Check);
+            throw new VMetalException(FailureKind.ChecksFailed, $"{host.Target} cannot be prepared: a check failed (see the table)");
+        }
+        if (!report.Succeeded)
+            throw new VMetalException(FailureKind.OperationFailed,
+                "prepare failed: " + string.Join("; ", report.Steps.Where(s => s.Status == StepStatus.Failed).Select(s => $"{s.Name}: {s.Detail}")));
     }
 }

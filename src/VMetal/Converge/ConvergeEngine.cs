@@ -23,6 +23,12 @@ public sealed record ConvergeRequest
 
     /// <summary>Bring back nodes taken out with remove-nodes.</summary>
     public bool RestoreRemovedNodes { get; init; }
+
+    /// <summary>
+    /// Runs after planning, before anything is applied, only when the plan changes something
+    /// (`up` checks the host there: a no-op re-run needs no capacity check). Throwing stops the run.
+    /// </summary>
+    public Func<LabTopology, Plan, CancellationToken, Task>? BeforeApply { get; init; }
 }
 
 /// <param name="Before">What the host had before the run.</param>
@@ -147,6 +153,11 @@ public sealed class ConvergeEngine(
         if (request.PlanOnly || (plan.IsNoOp && mine is not null && mine == record))
             return new ConvergeResult(topology, desired, plan, facts, mine ?? record, actual, [], warnings);
 
+        if (!plan.IsNoOp && request.BeforeApply is { } beforeApply)
+        {
+            await beforeApply(topology, plan, cancellationToken);
+            Timed("host checked");
+        }
         var applied = new List<AppliedChange>();
         var executor = new PlanExecutor(hypervisor, records);
         var final = await executor.ApplyAsync(plan, record, record.PoolName, change =>

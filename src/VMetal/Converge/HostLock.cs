@@ -26,11 +26,15 @@ public sealed class HostLock : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var info = LockFile + ".owner";
-        // -E 75: "busy" exit code when not waiting. The holder then waits on stdin: when our
-        // channel closes, cat ends and flock releases the lock.
+        // flock is not fair: a run that releases the lock and asks again at once can win over
+        // one that has waited for minutes. So everyone first queues on a second lock, held only
+        // while waiting for the main one: whoever waits longest is served next.
+        // Exit 75 means "busy" without waiting. The holder then waits on stdin: when our channel
+        // closes, cat ends and the kernel releases the lock.
         var script =
-            $"mkdir -p /var/lib/vmetal; exec 9>{LockFile}; " +
-            $"if ! flock -n 9; then echo \"busy $(cat {info} 2>/dev/null)\"; {(wait ? "flock 9" : "exit 75")}; fi; " +
+            $"mkdir -p /var/lib/vmetal; exec 8>{LockFile}.queue 9>{LockFile}; " +
+            $"if ! flock -n 8 || ! flock -n 9; then echo \"busy $(cat {info} 2>/dev/null)\"; " +
+            (wait ? "flock 8; flock 9; " : "exit 75; ") + "fi; flock -u 8; exec 8>&-; " +
             $"printf '%s\\n' {ShellQuote.Quote(owner)} > {info}; echo {Acquired}; cat >/dev/null";
         var holder = await host.StartAsync(HostCommand.AsRoot(script), cancellationToken);
         try
