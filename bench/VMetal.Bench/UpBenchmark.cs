@@ -201,7 +201,8 @@ internal static class UpBenchmark
         [
             .. Args("up"), "--topology-nodes", Nodes, "--topology-network", Layout, "--prefix", Prefix,
             .. Sizing.SelectMany(value => new[] { "-e", value }), .. start ? new[] { "--start" } : [],
-            // The sandbox's libvirt lists kvm (/dev/kvm exists) but the CPU has no vmx/svm: KVM guests die at start.
+            // TCG, as the floor renders it, whatever libvirt claims: on this machine /dev/kvm can be
+            // usable while the CPU has no vmx/svm, and then every KVM guest dies at start.
             "--domain-type", "qemu", .. upOptions,
         ];
 

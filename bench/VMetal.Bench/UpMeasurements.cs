@@ -20,7 +20,7 @@ internal sealed class UpMeasurements(BenchOptions options, Control control, Canc
     private readonly SeriesSet _floorUp = new();
     private readonly SeriesSet _vmetalDown = new();
     private readonly SeriesSet _floorDown = new();
-    private readonly SeriesSet _connection = new();
+    private SeriesSet _connection = new();
     private readonly Dictionary<string, SeriesSet> _noOpPhases = [];
     private readonly Series _load = new();
     private readonly string _startLoad = Load.Describe();
@@ -100,27 +100,40 @@ internal sealed class UpMeasurements(BenchOptions options, Control control, Canc
     public async Task ConnectionCostsAsync()
     {
         var samples = new SeriesSet();
+        var clock = Stopwatch.StartNew();
+        async Task TimeAsync(string name, Func<Task> step)
+        {
+            clock.Restart();
+            await step();
+            samples[name].Add(clock.Elapsed);
+        }
+
         for (var i = 0; i < options.NoOpReps; i++)
         {
-            var clock = Stopwatch.StartNew();
-            await using (await new HostConnector().ConnectAsync(control.Settings, cancellationToken))
-                samples["SSH connect (new connection)"].Add(clock.Elapsed);
-            await control.UseAsync(async (host, _) =>
+            IHostConnection? host = null;
+            async Task LibvirtAsync(string name)
             {
-                foreach (var (name, command) in new[] { ("command on an open connection (exec channel)", HostCommand.Of("true")), ("same with sudo", HostCommand.AsRoot("true")) })
-                {
-                    clock.Restart();
-                    (await host.RunAsync(command, cancellationToken)).EnsureSuccess(command, host.Target);
-                    samples[name].Add(clock.Elapsed);
-                }
-                clock.Restart();
-                await using (await HostLibvirt.ConnectAsync(host, cancellationToken: cancellationToken))
-                    samples["libvirt connect on an open connection"].Add(clock.Elapsed);
-                return true;
-            }, cancellationToken);
+                LibvirtClient? libvirt = null;
+                await TimeAsync(name, async () => libvirt = await HostLibvirt.ConnectAsync(host!, cancellationToken: cancellationToken));
+                await libvirt!.DisposeAsync();
+            }
+
+            try
+            {
+                await TimeAsync("SSH connect (new connection)", async () => host = await new HostConnector().ConnectAsync(control.Settings, cancellationToken));
+                // As in a command: libvirt is the first thing on the new connection; then the same once it has been used.
+                await LibvirtAsync("libvirt connect, first use of the connection");
+                foreach (var (name, command) in new[] { ("command (exec channel)", HostCommand.Of("true")), ("command with sudo", HostCommand.AsRoot("true")) })
+                    await TimeAsync(name, async () => (await host!.RunAsync(command, cancellationToken)).EnsureSuccess(command, host.Target));
+                await LibvirtAsync("libvirt connect again");
+            }
+            finally
+            {
+                if (host is not null)
+                    await host.DisposeAsync();
+            }
         }
-        foreach (var (name, series) in samples.Items)
-            _connection[name].Add(series.Median);
+        _connection = samples;
     }
 
     /// <summary>Creates the lab (not counted), then re-runs the same `up`, in-process and as a process.</summary>
@@ -177,7 +190,7 @@ internal sealed class UpMeasurements(BenchOptions options, Control control, Canc
             Row(Process, _totals[name + ", process"], null, "< 1 s", _ => _totals[name + ", process"].Median < 1000);
         }
         Phases("CPU time (user + system) of the vmetal command: in-process, or the process", _cpu);
-        Phases("connection costs, no lab running (median of each set)", _connection);
+        Phases("connection costs, no lab running", _connection);
         Phases("vmetal cold up, phases", _vmetalUp);
         Phases("floor cold up (one SSH call), phases", _floorUp);
         Phases("vmetal down, phases", _vmetalDown);
