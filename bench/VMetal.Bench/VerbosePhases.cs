@@ -19,6 +19,7 @@ internal static partial class VerbosePhases
         ("facts", "host facts"),
         ("observe", "observe"),
         ("plan", "plan"),
+        ("check", "host checks"),
         ("apply", "apply"),
     ];
 
@@ -50,7 +51,7 @@ internal static partial class VerbosePhases
                 phases.Add((phase, milliseconds - previous));
             previous = milliseconds;
         }
-        phases.Add(("outputs, disconnect", total - (engineStart + previous)));
+        phases.Add(("after the engine (BMCs, outputs, disconnect)", total - (engineStart + previous)));
         return phases;
     }
 
@@ -123,7 +124,7 @@ internal static partial class VerbosePhases
 
     private static double Milliseconds(Match match) => double.Parse(match.Groups["ms"].Value, CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"^(?:(?<topology>topology loaded)|(?<lock>host lock taken)|(?<records>\d+ workspace record\(s\) read)|(?<facts>host facts read)|(?<observe>observed .+)|(?<plan>planned)|(?<apply>applied)) \((?<ms>\d+) ms\)$")]
+    [GeneratedRegex(@"^(?:(?<topology>topology loaded)|(?<lock>host lock taken)|(?<records>\d+ workspace record\(s\) read)|(?<facts>host facts read)|(?<observe>observed .+)|(?<plan>planned)|(?<check>host checked)|(?<apply>applied)) \((?<ms>\d+) ms\)$")]
     private static partial Regex EngineMark();
 
     [GeneratedRegex(@"^(create|update|replace|delete) (?<kind>pool|network|volume|domain|dhcphost) \S+ \((?<ms>\d+) ms\)$")]
