@@ -29,7 +29,8 @@ public sealed class SandboxCommand : Command
                 throw new VMetalException(FailureKind.OperationFailed, "sandbox up failed (see the messages above)");
             var environment = SandboxEnvironment.Parse(stdout);
             Print(context, environment);
-            context.Output.Success($"sandbox is up: {environment.Host}");
+            // stdout carries only the environment, so `eval "$(vmetal sandbox up)"` works.
+            context.Output.Note($"sandbox is up: {environment.Host}");
             return ExitCodes.Success;
         }
     }

@@ -49,6 +49,8 @@ public sealed class ConsoleOutput : IConsoleOutput
 
     public void Success(string message) => Human.MarkupLine($"[green]{Markup.Escape(message)}[/]");
 
+    public void Note(string message) => _stderr.MarkupLine($"[green]{Markup.Escape(message)}[/]");
+
     public void Warning(string message) => _stderr.MarkupLine($"[yellow]warning:[/] {Markup.Escape(message)}");
 
     public void Error(string message) => _stderr.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");

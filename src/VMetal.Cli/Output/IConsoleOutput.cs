@@ -26,6 +26,9 @@ public interface IConsoleOutput
 
     void Success(string message);
 
+    /// <summary>A remark for humans that always goes to stderr, for commands whose stdout is meant for a shell or a pipe.</summary>
+    void Note(string message);
+
     void Warning(string message);
 
     void Error(string message);

@@ -13,12 +13,13 @@ internal sealed class TestLab : IAsyncDisposable
     private readonly SandboxFixture _sandbox;
     private readonly TempDirectory _directory = new("vmetal-lab");
 
-    public TestLab(SandboxFixture sandbox, string area)
+    /// <param name="kind">First letter of the prefix and part of the workspace name, so labs of different suites are told apart.</param>
+    public TestLab(SandboxFixture sandbox, string area, string kind = "t")
     {
         _sandbox = sandbox;
         var environment = sandbox.Require();
-        Prefix = "t" + TestNames.Unique(area)[2..].Replace("-", "", StringComparison.Ordinal)[..7];
-        Workspace = "it-" + Prefix;
+        Prefix = kind[..1] + TestNames.Unique(area)[2..].Replace("-", "", StringComparison.Ordinal)[..7];
+        Workspace = (kind.Length > 1 ? $"it-{kind}-" : "it-") + Prefix;
         ConnectionArgs = ["--host", environment.Host, "--key", environment.KeyPath, "--known-hosts", environment.KnownHostsPath];
     }
 

@@ -9,24 +9,23 @@ namespace VMetal.IntegrationTests.Virsh;
 internal sealed class VirshLab : IAsyncDisposable
 {
     private readonly SandboxFixture _sandbox;
-    private readonly TempDirectory _directory = new("vmetal-virsh");
+    private readonly Converge.TestLab _lab;
 
     public VirshLab(SandboxFixture sandbox, string area)
     {
         _sandbox = sandbox;
+        _lab = new Converge.TestLab(sandbox, area, kind: "virsh");
         var environment = sandbox.Require();
-        Prefix = "v" + TestNames.Unique(area)[2..].Replace("-", "", StringComparison.Ordinal)[..7];
-        Workspace = "it-virsh-" + Prefix;
         HostFlags =
         [
             "--host-address", environment.Target.Address, "--host-user", environment.Target.User, "--host-key", environment.KeyPath,
-            "--known-hosts", environment.KnownHostsPath, "--workspace", Workspace, "--workspace-dir", _directory.Path,
+            "--known-hosts", environment.KnownHostsPath, "--workspace", Workspace, "--workspace-dir", _lab.WorkspaceDirectory,
         ];
     }
 
-    public string Prefix { get; }
+    public string Prefix => _lab.Prefix;
 
-    public string Workspace { get; }
+    public string Workspace => _lab.Workspace;
 
     /// <summary>infrared's host flags plus vmetal's known_hosts and workspace.</summary>
     public string[] HostFlags { get; }
@@ -45,13 +44,7 @@ internal sealed class VirshLab : IAsyncDisposable
     }
 
     /// <summary>This lab's domains, networks and volumes (by prefix) as plain virsh sees them.</summary>
-    public async Task<(IReadOnlyList<string> Domains, IReadOnlyList<string> Networks, IReadOnlyList<string> Volumes)> ObjectsAsync()
-    {
-        var domains = Lines(await _sandbox.VirshAsync("-q", "list", "--all", "--name"));
-        var networks = Lines(await _sandbox.VirshAsync("-q", "net-list", "--all", "--name"));
-        var volumes = Lines((await _sandbox.RunAsync("ls /var/lib/libvirt/images", sudo: true)).Stdout);
-        return (Mine(domains), Mine(networks), Mine(volumes));
-    }
+    public Task<(IReadOnlyList<string> Domains, IReadOnlyList<string> Networks, IReadOnlyList<string> Volumes)> ObjectsAsync() => _lab.ObjectsAsync();
 
     public async Task<string> UuidAsync(string domain) => (await _sandbox.VirshAsync("domuuid", domain)).Trim();
 
@@ -60,22 +53,5 @@ internal sealed class VirshLab : IAsyncDisposable
     public async Task<bool> HasRecordAsync() =>
         (await _sandbox.RunAsync($"test -e /var/lib/vmetal/workspaces/{Workspace}.json", sudo: true)).ExitCode == 0;
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            var environment = _sandbox.Require();
-            await CliRunner.RunAsync("down", "--host", environment.Host, "--key", environment.KeyPath, "--known-hosts", environment.KnownHostsPath,
-                "--workspace", Workspace, "--workspace-dir", _directory.Path);
-        }
-        finally
-        {
-            _directory.Dispose();
-        }
-    }
-
-    private List<string> Mine(IEnumerable<string> names) =>
-        names.Where(name => name.StartsWith(Prefix + "-", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
-
-    private static IEnumerable<string> Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public ValueTask DisposeAsync() => _lab.DisposeAsync();
 }

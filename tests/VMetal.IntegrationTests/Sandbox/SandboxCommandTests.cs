@@ -1,0 +1,33 @@
+using VMetal.Testing;
+
+namespace VMetal.IntegrationTests.Sandbox;
+
+public sealed class SandboxCommandTests(SandboxFixture sandbox)
+{
+    [Fact]
+    public async Task Up_when_already_up_prints_only_shell_assignments_on_stdout()
+    {
+        sandbox.Require();
+
+        var result = await CliRunner.RunAsync("sandbox", "up");
+        var shell = await ProcessRunner.RunAsync("/bin/sh", "-ec", result.Stdout + "\necho \"$VMETAL_HOST $VMETAL_SANDBOX_LIBVIRT_SOCKET\"");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.All(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.StartsWith("export VMETAL_", line, StringComparison.Ordinal));
+        Assert.Contains("sandbox is up", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal($"{sandbox.Require().Host} {sandbox.Require().LibvirtSocket}", shell.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Status_reports_up_with_exit_0_and_json_state()
+    {
+        sandbox.Require();
+
+        var text = await CliRunner.RunAsync("sandbox", "status");
+        var json = await CliRunner.RunAsync("sandbox", "status", "-o", "json");
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("libvirtd  : running", text.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\"state\": \"up\"", json.Stdout, StringComparison.Ordinal);
+    }
+}
