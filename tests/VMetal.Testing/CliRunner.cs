@@ -18,6 +18,8 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 /// </summary>
 public static class CliRunner
 {
+    public static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(10);
+
     public static async Task<CliResult> RunAsync(params string[] args) => await RunAsync(args, stdin: null);
 
     public static async Task<CliResult> RunAsync(string[] args, string? stdin, IHostConnector? connector = null,
@@ -36,7 +38,12 @@ public static class CliRunner
             OpenStandardOutput = () => new NonClosingStream(rawStdout),
             OpenStandardError = () => new NonClosingStream(rawStderr),
         };
-        var exitCode = await VMetalCli.RunAsync(args, services, stdout, stderr, cancellationToken);
+        // A run that hangs fails its test after this long instead of stalling the whole test run.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(RunLimit);
+        var exitCode = await VMetalCli.RunAsync(args, services, stdout, stderr, limit.Token);
+        if (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            stderr.WriteLine($"[CliRunner] vmetal {string.Join(' ', args)} was cancelled after {RunLimit.TotalMinutes:0} min");
         return new CliResult(exitCode,
             stdout + Encoding.UTF8.GetString(rawStdout.ToArray()),
             stderr + Encoding.UTF8.GetString(rawStderr.ToArray()));

@@ -60,7 +60,8 @@ public sealed class SandboxFixture : IAsyncLifetime
     public async Task<CommandResult> RunAsync(string command, bool sudo = false, string? stdin = null)
     {
         var host = await HostAsync();
-        var hostCommand = new HostCommand(command) { Sudo = sudo };
+        // Bounded, so a lost reply fails one test instead of stalling the run.
+        var hostCommand = new HostCommand(command) { Sudo = sudo, Timeout = TimeSpan.FromMinutes(3) };
         if (stdin is not null)
             hostCommand = hostCommand.WithStdin(stdin);
         return await host.RunAsync(hostCommand);

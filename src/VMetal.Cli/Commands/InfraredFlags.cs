@@ -268,7 +268,7 @@ internal sealed record InfraredInvocation
     /// <summary>Flags that mean nothing here (as in infrared: e.g. topology flags with --kill).</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
 
-    /// <summary>--host-memory-overcommit: kept for the memory check `up` does not have yet.</summary>
+    /// <summary>--host-memory-overcommit: passed to `up`, whose hypervisor check applies infrared's memory rule.</summary>
     public bool HostMemoryOvercommit { get; init; }
 
     public IReadOnlyList<string> VmetalArguments =>
@@ -498,11 +498,15 @@ internal sealed record InfraredInvocation
         if (flags.IsTrue("--host-network-multicast-querier"))
             warnings.Add("--host-network-multicast-querier ignored: vmetal sets no multicast querier on lab bridges");
 
+        var dryRun = flags.IsTrue("--dry-run");
+        // `plan` does not check the host, so the memory rule only matters to `up`.
+        if (!dryRun && flags.IsTrue("--host-memory-overcommit"))
+            options.Add(CheckCommand.MemoryOvercommit.Name);
         var extend = flags.IsTrue("--topology-extend");
         return new InfraredInvocation
         {
             Operation = extend ? VirshOperation.Extend : VirshOperation.Provision,
-            Command = flags.IsTrue("--dry-run") ? "plan" : "up",
+            Command = dryRun ? "plan" : "up",
             NodeCounts = nodes,
             Options = options,
             HostMemoryOvercommit = flags.IsTrue("--host-memory-overcommit"),

@@ -35,13 +35,6 @@ public sealed class VirshCommand : CommandBase
             output.Warning(warning);
         if (invocation.Ignored.Count > 0)
             output.Detail($"no effect here (as in infrared): {string.Join(", ", invocation.Ignored)}");
-        if (invocation.Operation is VirshOperation.Provision or VirshOperation.Extend)
-        {
-            output.Detail(invocation.HostMemoryOvercommit
-                ? "--host-memory-overcommit: noted; vmetal up does not check memory yet"
-                : "vmetal up does not check the hypervisor's free memory yet (infrared does unless --host-memory-overcommit)");
-        }
-
         var globals = GlobalArguments(context, invocation);
         if (invocation.Operation is VirshOperation.Provision or VirshOperation.Extend)
             invocation = await PreflightAsync(context, invocation, globals, cancellationToken);

@@ -96,19 +96,20 @@ public sealed class SshHostConnection : IHostConnection
         await _channels.WaitAsync(timeout.Token);
         try
         {
-            using var ssh = _client.CreateCommand(CommandLine(command));
+            using var ssh = _client.CreateCommand(RunCommandLine(command));
             var execution = ssh.ExecuteAsync(timeout.Token);
-            await using (var stdin = OpenStdin(ssh, execution))
+            if (!command.Stdin.IsEmpty)
             {
+                await using var stdin = OpenStdin(ssh, execution);
                 try
                 {
-                    if (!command.Stdin.IsEmpty)
-                        await stdin.WriteAsync(command.Stdin, timeout.Token);
+                    await stdin.WriteAsync(command.Stdin, timeout.Token);
                 }
                 catch (Exception ex) when (ex is IOException or ObjectDisposedException or SshException)
                 {
                     // The command ended without reading all of its input; its exit status tells.
                 }
+                // Disposing sends EOF, which the remote side waits for (see RunCommandLine).
             }
             await execution;
             var result = new CommandResult(ssh.ExitStatus ?? -1, ssh.Result, ssh.Error);
@@ -172,6 +173,21 @@ public sealed class SshHostConnection : IHostConnection
         {
             return Stream.Null;
         }
+    }
+
+    /// <summary>
+    /// The command line of a command run to completion. Without input it reads /dev/null, so
+    /// nothing waits for an EOF that is never sent. With input, the remote side drains it to EOF
+    /// before exiting: a command that exited early (sudo asking for a password, a tool ignoring
+    /// stdin) would otherwise close the channel before our EOF arrives, and OpenSSH drops the
+    /// whole connection — every command and the libvirt stream on it — for an EOF on a closed channel.
+    /// </summary>
+    private string RunCommandLine(HostCommand command)
+    {
+        var line = CommandLine(command);
+        return command.Stdin.IsEmpty
+            ? $"{{ {line}\n}} </dev/null"
+            : $"{{ {line}\n}}; vmetal_status=$?; cat >/dev/null; exit $vmetal_status";
     }
 
     private string CommandLine(HostCommand command) =>

@@ -76,6 +76,16 @@ public sealed class InfraredInvocationTests
 
         Assert.Equal(overcommit, invocation.HostMemoryOvercommit);
         Assert.DoesNotContain("--host-memory-overcommit", invocation.Ignored);
+        Assert.Equal(overcommit, invocation.VmetalArguments.Contains("--host-memory-overcommit"));
+    }
+
+    [Fact]
+    public void A_dry_run_leaves_host_memory_overcommit_out_because_plan_checks_no_host()
+    {
+        var invocation = Parse("--topology-nodes c:1 --host-memory-overcommit --dry-run");
+
+        Assert.Equal("plan", invocation.VmetalArguments[0]);
+        Assert.DoesNotContain("--host-memory-overcommit", invocation.VmetalArguments);
     }
 
     [Fact]
