@@ -68,11 +68,15 @@ public sealed class HostLibvirtTransport(IHostConnection host, LibvirtAccess acc
             return read;
         }
 
+        /// <summary>
+        /// The process goes first: it closes the channel, so the stdin stream disposed after it
+        /// sends no EOF (libvirt needs none, and one racing the helper's exit costs the connection).
+        /// </summary>
         protected override void Dispose(bool disposing)
         {
-            base.Dispose(disposing);
             if (disposing)
                 process.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            base.Dispose(disposing);
         }
     }
 }

@@ -326,6 +326,7 @@ public sealed class SshHostConnection : IHostConnection
         private readonly StringBuilder _stderr = new();
         private readonly Task _stderrDrain;
         private int _released;
+        private int _disposed;
 
         public SshHostProcess(SshCommand command, Task execution, Stream stdin, SemaphoreSlim channels)
         {
@@ -352,19 +353,19 @@ public sealed class SshHostConnection : IHostConnection
 
         public Task<int> Completion { get; }
 
+        /// <summary>
+        /// Closes the channel without sending EOF first. A command that still runs sees its input
+        /// end and its output closed (sshd closes its pipes); one that already ended is unaffected.
+        /// An EOF racing with the server's own close (the libvirt helper ends as soon as libvirtd
+        /// hangs up) can arrive after SSH.NET's CLOSE, and OpenSSH then drops the whole connection.
+        /// </summary>
         public async ValueTask DisposeAsync()
         {
-            if (!Completion.IsCompleted)
-            {
-                try
-                {
-                    _command.CancelAsync(forceKill: true, millisecondsTimeout: 500);
-                }
-                catch (Exception ex) when (ex is SshException or InvalidOperationException or ObjectDisposedException)
-                {
-                    // The channel is already gone.
-                }
-            }
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+                return;
+            // Disposing the command closes the channel first, so disposing the input stream
+            // afterwards sees a closed channel and sends nothing.
+            _command.Dispose();
             try
             {
                 await Completion.WaitAsync(TimeSpan.FromSeconds(2));
@@ -374,7 +375,6 @@ public sealed class SshHostConnection : IHostConnection
                 // Disposal must not throw; the failure was reported through Completion.
             }
             Release();
-            _command.Dispose();
         }
 
         private async Task<int> WaitForExitAsync(Task execution)
@@ -383,9 +383,9 @@ public sealed class SshHostConnection : IHostConnection
             {
                 await execution;
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SshException)
             {
-                // Cancelled by DisposeAsync: report what the channel says.
+                // Ended by DisposeAsync or a lost connection: report what the channel says.
             }
             await _stderrDrain;
             Release();

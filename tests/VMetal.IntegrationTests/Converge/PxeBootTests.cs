@@ -10,7 +10,7 @@ namespace VMetal.IntegrationTests.Converge;
 /// </summary>
 public sealed class PxeBootTests(SandboxFixture sandbox)
 {
-    [Fact]
+    [Fact(Timeout = 15 * 60 * 1000)]
     public async Task With_start_every_node_pxe_boots_on_its_provisioning_network()
     {
         await using var lab = new TestLab(sandbox, "pxe");
@@ -50,7 +50,7 @@ public sealed class PxeBootTests(SandboxFixture sandbox)
                     .Select(pair => pair.Key).ToHashSet();
                 if (seen.Count == provisioningMacs.Count)
                     break;
-                await Task.Delay(2000);
+                await Task.Delay(2000, TestContext.Current.CancellationToken);
             }
             Assert.True(seen.Count == provisioningMacs.Count,
                 $"PXE DHCP requests seen from {string.Join(", ", seen)}; missing {string.Join(", ", provisioningMacs.Keys.Except(seen))}");
@@ -112,7 +112,9 @@ public sealed class PxeBootTests(SandboxFixture sandbox)
             startInfo.ArgumentList.Add(argument);
         var process = Process.Start(startInfo)!;
         await Task.Delay(500);
-        Assert.False(process.HasExited, await process.StandardError.ReadToEndAsync());
+        // Only read stderr of a dnsmasq that died: the stream of a live one never ends.
+        if (process.HasExited)
+            Assert.Fail($"dnsmasq exited {process.ExitCode}: {await process.StandardError.ReadToEndAsync()}");
         return process;
     }
 }
