@@ -25,4 +25,33 @@ public sealed class HostLibvirtTests(SandboxFixture sandbox)
         Assert.Equal(virsh.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal),
             domains.Select(d => d.Name).Order(StringComparer.Ordinal));
     }
+
+    /// <summary>
+    /// Each libvirt session ends with libvirtd hanging up and the helper exiting while vmetal
+    /// closes the channel; commands that ignore their input exit while it is still being sent.
+    /// An EOF that arrives after the channel's close makes sshd drop the whole connection, so
+    /// the connection surviving both, many times over, is what this checks.
+    /// </summary>
+    [Fact]
+    public async Task The_connection_survives_many_libvirt_sessions_and_commands_that_ignore_their_input()
+    {
+        await using var host = await sandbox.ConnectAsync();
+        var input = new byte[64 * 1024];
+
+        for (var round = 0; round < 50; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+            {
+                await using var libvirt = await HostLibvirt.ConnectAsync(host, LibvirtAccess.Root);
+                Assert.Equal(9, (await libvirt.GetLibVersionAsync()).Major);
+            }).Concat(Enumerable.Range(0, 4).Select(async i =>
+            {
+                var result = await host.RunAsync(new HostCommand($"sh -c 'exit {i}'") { Stdin = input });
+                Assert.Equal(i, result.ExitCode);
+            })));
+        }
+
+        var after = await host.RunAsync(HostCommand.Of("echo still-connected"));
+        Assert.Equal("still-connected", after.Stdout.Trim());
+    }
 }
