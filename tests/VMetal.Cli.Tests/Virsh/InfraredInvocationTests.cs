@@ -126,8 +126,6 @@ public sealed class InfraredInvocationTests
     [InlineData("--host-address hv",
         "provisioning needs --topology-nodes name:count[,name:count], e.g. undercloud:1,controller:3,compute:2 " +
         "(infrared's run without nodes, which only prepares the hypervisor, has no vmetal virsh equivalent)")]
-    [InlineData("--topology-nodes c:1 --image-url http://example.com/rhel.qcow2",
-        "--image-url: vmetal virsh does not download images yet; copy the qcow2 image to the hypervisor and pass --image PATH_ON_HOST")]
     [InlineData("--topology-nodes c:1 --virtopts=--cpu=host",
         "--virtopts: vmetal defines VMs from libvirt XML, not with virt-install; put the change in a node file (--topology-dir) or an -e override")]
     [InlineData("--topology-nodes c:1 --topology-net-url http://example.com/net.yml",
@@ -163,13 +161,13 @@ public sealed class InfraredInvocationTests
     public void Every_problem_is_reported_at_once()
     {
         var error = Assert.Throws<UsageException>(() =>
-            Parse("--host-address a,b --topology-nodes c:1 --image-url http://x --bootmode efi"));
+            Parse("--host-address a,b --topology-nodes c:1 --net_subnet 300 --bootmode efi"));
 
         Assert.Equal(
             "3 problems:\n" +
             "  --host-address: vmetal drives one hypervisor per run, got a, b; run vmetal virsh once per hypervisor, each with its own --workspace\n" +
-            "  --bootmode: 'efi' is not one of bios, uefi\n" +
-            "  --image-url: vmetal virsh does not download images yet; copy the qcow2 image to the hypervisor and pass --image PATH_ON_HOST",
+            "  --net_subnet: expected a third octet 0-255, got '300'\n" +
+            "  --bootmode: 'efi' is not one of bios, uefi",
             error.Message);
     }
 
@@ -193,6 +191,7 @@ public sealed class InfraredInvocationTests
     [InlineData("--force-image-download yes", "--force-image-download ignored")]
     [InlineData("--host-network-multicast-querier yes", "--host-network-multicast-querier ignored")]
     [InlineData("--image /img.qcow2 --image-url http://x/img.qcow2", "--image-url http://x/img.qcow2 ignored: --image is used")]
+    [InlineData("--image-url http://x/rhel.qcow2", "--image-url http://x/rhel.qcow2 ignored: vmetal virsh does not download images yet")]
     public void Flags_vmetal_has_no_use_for_are_accepted_with_a_warning(string flags, string warning)
     {
         var invocation = Parse("--topology-nodes c:1 " + flags);

@@ -17,8 +17,8 @@ public sealed class VirshCommandTests
     [InlineData(new[] { "virsh", "--host-address", "hv", "--host", "root@hv", "--topology-nodes", "compute:1" },
         "error: give the hypervisor once: --host-address (infrared) or --host (vmetal), not both")]
     [InlineData(new[] { "virsh", "--host-key", "/a", "--key", "/b", "--kill", "yes" }, "error: give the key once: --host-key (infrared) or --key (vmetal), not both")]
-    [InlineData(new[] { "virsh", "--host-address", ClosedLoopbackHost, "--topology-nodes", "compute:1", "--image-url", "http://example.com/rhel.qcow2" },
-        "error: --image-url: vmetal virsh does not download images yet; copy the qcow2 image to the hypervisor and pass --image PATH_ON_HOST")]
+    [InlineData(new[] { "virsh", "--host-address", ClosedLoopbackHost, "--topology-nodes", "compute:1", "--virtopts=--cpu=host" },
+        "error: --virtopts: vmetal defines VMs from libvirt XML, not with virt-install; put the change in a node file (--topology-dir) or an -e override")]
     public async Task Bad_input_exits_2_with_the_message_and_changes_nothing(string[] args, string firstLine)
     {
         var result = await CliRunner.RunAsync(args);
