@@ -354,10 +354,11 @@ public sealed class SshHostConnection : IHostConnection
         public Task<int> Completion { get; }
 
         /// <summary>
-        /// Closes the channel without sending EOF first. A command that still runs sees its input
-        /// end and its output closed (sshd closes its pipes); one that already ended is unaffected.
-        /// An EOF racing with the server's own close (the libvirt helper ends as soon as libvirtd
-        /// hangs up) can arrive after SSH.NET's CLOSE, and OpenSSH then drops the whole connection.
+        /// Closes the channel through SSH.NET's own close, which sends EOF (when still due) and CLOSE
+        /// in order under the channel's lock. The input stream's EOF is checked outside that lock:
+        /// racing the server's close (the libvirt helper ends as soon as libvirtd hangs up) it can
+        /// follow our CLOSE, and OpenSSH then drops the whole connection. A command that still runs
+        /// sees its input end and its output closed.
         /// </summary>
         public async ValueTask DisposeAsync()
         {
@@ -383,9 +384,9 @@ public sealed class SshHostConnection : IHostConnection
             {
                 await execution;
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SshException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
-                // Ended by DisposeAsync or a lost connection: report what the channel says.
+                // Ended by DisposeAsync: report what the channel says.
             }
             await _stderrDrain;
             Release();
