@@ -61,7 +61,8 @@ public sealed class RobustnessTests(SandboxFixture sandbox)
     {
         await using var lab = new TestLab(sandbox, "nowait");
         await using var host = await sandbox.ConnectAsync();
-        await using (await VMetal.Converge.HostLock.AcquireAsync(host, "the test", wait: false, null, CancellationToken.None))
+        // Waits: other tests' runs on the sandbox may hold the lock for a moment.
+        await using (await VMetal.Converge.HostLock.AcquireAsync(host, "the test", wait: true, null, CancellationToken.None))
         {
             var result = await lab.RunAsync([.. lab.UpArgs(TestLab.SmallTopology), "--no-wait"]);
 
