@@ -1,25 +1,26 @@
 using VMetal.Bmc.Configuration;
+using VMetal.Testing;
 
 namespace VMetal.Bmc.Tests.Configuration;
 
 /// <summary>The configuration files the deployer writes and the service reads.</summary>
 public sealed class BmcConfigFileTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("vmetal-bmc-config-").FullName;
+    private readonly TempDirectory _directory = new("vmetal-bmc-config");
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public void WrittenFileIsOwnerOnlyAndReadsBack()
     {
         var config = Workspace("lab1", 6230);
-        var path = Path.Combine(_directory, BmcConfigFile.FileName("lab1"));
+        var path = _directory.File(BmcConfigFile.FileName("lab1"));
 
         BmcConfigFile.Write(path, config);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         Assert.False(BmcConfigFile.IsReadableByOthers(path));
-        var loaded = Assert.Single(BmcConfigFile.Load(_directory));
+        var loaded = Assert.Single(BmcConfigFile.Load(_directory.Path));
         Assert.Equal(config.Credentials, loaded.Credentials);
         Assert.Equal(config.Machines, loaded.Machines);
         Assert.Equal(config.Redfish, loaded.Redfish);
@@ -50,7 +51,7 @@ public sealed class BmcConfigFileTests : IDisposable
     [InlineData("""{"version": 1, "workspace": """, "a.json")]
     public void InvalidFilesAreRefusedWithWhereAndWhy(string json, string expected)
     {
-        var path = Path.Combine(_directory, "a.json");
+        var path = _directory.File("a.json");
         File.WriteAllText(path, json);
 
         var error = Assert.Throws<BmcConfigException>(() => BmcConfigFile.Load(path));
@@ -63,9 +64,9 @@ public sealed class BmcConfigFileTests : IDisposable
     public void PasswordNeverAppearsInErrors()
     {
         const string secret = "this-is-way-too-long-a-secret";
-        File.WriteAllText(Path.Combine(_directory, "a.json"), $$$"""{"version": 1, "workspace": "a", "credentials": {"username": "u", "password": "{{{secret}}}"}}""");
+        File.WriteAllText(_directory.File("a.json"), $$$"""{"version": 1, "workspace": "a", "credentials": {"username": "u", "password": "{{{secret}}}"}}""");
 
-        var error = Assert.Throws<BmcConfigException>(() => BmcConfigFile.Load(_directory));
+        var error = Assert.Throws<BmcConfigException>(() => BmcConfigFile.Load(_directory.Path));
 
         Assert.DoesNotContain(secret, error.Message, StringComparison.Ordinal);
     }
@@ -75,10 +76,10 @@ public sealed class BmcConfigFileTests : IDisposable
     {
         var first = Workspace("lab1", 6230);
         var second = Workspace("lab2", 6230) with { Machines = [.. Workspace("x", 6230).Machines, first.Machines[0] with { IpmiPort = 6300 }] };
-        BmcConfigFile.Write(Path.Combine(_directory, "lab1.json"), first);
-        BmcConfigFile.Write(Path.Combine(_directory, "lab2.json"), second);
+        BmcConfigFile.Write(_directory.File("lab1.json"), first);
+        BmcConfigFile.Write(_directory.File("lab2.json"), second);
 
-        var error = Assert.Throws<BmcConfigException>(() => BmcConfigFile.Load(_directory));
+        var error = Assert.Throws<BmcConfigException>(() => BmcConfigFile.Load(_directory.Path));
 
         Assert.Contains($"machine {first.Machines[0].Uuid} is in more than one workspace: lab1, lab2", error.Message, StringComparison.Ordinal);
         Assert.Contains("IPMI endpoint 127.0.0.1:6230 is given to more than one machine: lab1/lab1-0, lab2/x-0", error.Message, StringComparison.Ordinal);
@@ -87,7 +88,7 @@ public sealed class BmcConfigFileTests : IDisposable
     [Fact]
     public void WriteRefusesAnInvalidConfigurationAndWritesNothing()
     {
-        var path = Path.Combine(_directory, "bad.json");
+        var path = _directory.File("bad.json");
 
         Assert.Throws<BmcConfigException>(() => BmcConfigFile.Write(path, Workspace("lab1", 6230) with { Credentials = new BmcCredentials("u", "x") }));
 

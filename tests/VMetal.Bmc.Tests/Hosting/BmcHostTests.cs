@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using VMetal.Bmc.Configuration;
 using VMetal.Bmc.Hosting;
 using VMetal.Bmc.Machines;
+using VMetal.Testing;
 using VMetal.Testing.Bmc;
 
 namespace VMetal.Bmc.Tests.Hosting;
@@ -10,9 +11,9 @@ namespace VMetal.Bmc.Tests.Hosting;
 /// <summary>The service follows its configuration directory as the deployer rewrites it.</summary>
 public sealed class BmcHostTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("vmetal-bmc-host-").FullName;
+    private readonly TempDirectory _directory = new("vmetal-bmc-host");
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public async Task WrittenFilesAreServedWithoutARestart()
@@ -22,9 +23,9 @@ public sealed class BmcHostTests : IDisposable
         var second = InMemoryMachineBackend.NewMachine("second");
         backend.Define(first);
         backend.Define(second);
-        var config = Path.Combine(_directory, "config");
+        var config = _directory.File("config");
         BmcConfigFile.Write(Path.Combine(config, "lab.json"), Workspace("lab", (first, FreePort.Udp())));
-        await using var host = await BmcHost.StartAsync(new BmcHostOptions(config, Path.Combine(_directory, "state")), backend, NullLoggerFactory.Instance, TestContext.Current.CancellationToken);
+        await using var host = await BmcHost.StartAsync(new BmcHostOptions(config, _directory.File("state")), backend, NullLoggerFactory.Instance, TestContext.Current.CancellationToken);
         Assert.Equal([first.Id], host.IpmiEndPoints.Keys);
 
         BmcConfigFile.Write(Path.Combine(config, "lab.json"), Workspace("lab", (first, FreePort.Udp()), (second, FreePort.Udp())));
@@ -40,10 +41,10 @@ public sealed class BmcHostTests : IDisposable
     {
         var backend = new InMemoryMachineBackend();
         var later = InMemoryMachineBackend.NewMachine("later");
-        var config = Path.Combine(_directory, "lab.json");
+        var config = _directory.File("lab.json");
         BmcConfigFile.Write(config, Workspace("lab", (later, FreePort.Udp())));
         await using var host = await BmcHost.StartAsync(
-            new BmcHostOptions(config, Path.Combine(_directory, "state")) { WatchConfiguration = false }, backend, NullLoggerFactory.Instance, TestContext.Current.CancellationToken);
+            new BmcHostOptions(config, _directory.File("state")) { WatchConfiguration = false }, backend, NullLoggerFactory.Instance, TestContext.Current.CancellationToken);
         Assert.Empty(host.IpmiEndPoints);
 
         backend.Define(later);
