@@ -31,6 +31,18 @@ public abstract class CommandBase : Command
             output.Error("interrupted");
             return ExitCodes.Cancelled;
         }
+        catch (Topology.TopologyInvalidException ex)
+        {
+            // Every command that reads a topology ends here on bad input, each problem with its file:line:column.
+            foreach (var warning in ex.Warnings)
+                output.Warning(warning);
+            foreach (var error in ex.Errors)
+                output.Error(error.ToString());
+            if (output.Format == Output.OutputFormat.Json)
+                output.WriteJson(new { errors = ex.Errors, warnings = ex.Warnings });
+            output.Error(ex.Message);
+            return ExitCodes.For(ex.Kind);
+        }
         catch (VMetalException ex)
         {
             output.Error(ex.Message);

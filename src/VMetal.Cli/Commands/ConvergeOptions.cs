@@ -55,12 +55,34 @@ internal static class ConvergeOptions
         Description = "Do not check the hypervisor (CPU, RAM, disk, KVM, packages) before changing it",
     };
 
+    public static readonly Option<string?> ImageSha256 = new("--image-sha256")
+    {
+        Description = "Expected SHA-256 of the file --image-url names; a download that differs is refused",
+        HelpName = "hex",
+    };
+
     static ConvergeOptions() => Bmc.AcceptOnlyFromAmong("ipmi", "redfish", "both", "none");
+
+    /// <summary>--image-sha256, checked: 64 hex digits, or null.</summary>
+    public static string? ExpectedImageSha256(CommandContext context)
+    {
+        var text = context.Get(ImageSha256)?.Trim();
+        if (text is null)
+            return null;
+        if (text.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
+            text = text["sha256:".Length..];
+        if (text.Length != 64 || !text.All(char.IsAsciiHexDigit))
+            throw new UsageException($"--image-sha256 '{text}' is not a SHA-256 digest (64 hexadecimal digits, as sha256sum prints)");
+        if (context.Get(Options.TopologyOptions.ImageUrl) is null)
+            throw new UsageException("--image-sha256 checks the download of --image-url: give --image-url too");
+        return text.ToLowerInvariant();
+    }
 
     public static void AddChecksTo(Command command)
     {
         command.Options.Add(Prepare);
         command.Options.Add(SkipChecks);
+        command.Options.Add(ImageSha256);
         command.Options.Add(CheckCommand.RequireKvm);
         command.Options.Add(CheckCommand.MemoryOvercommit);
     }

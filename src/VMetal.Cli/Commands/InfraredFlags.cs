@@ -92,6 +92,7 @@ internal static class InfraredFlags
         new("--generate-answers-file", FlagShape.Value),
         // vmetal's own, for what infrared flags cannot say
         new("--image", FlagShape.Value),
+        new("--image-sha256", FlagShape.Value),
         new("--topology-dir", FlagShape.Value),
         new("--domain-type", FlagShape.Value),
         new("--start", FlagShape.Bool),
@@ -474,11 +475,7 @@ internal sealed record InfraredInvocation
             if (flags.Has("--image"))
                 warnings.Add($"--image-url {imageUrl} ignored: --image is used");
             else
-            {
-                // Accepted so a job that always passes it keeps working; bare-metal nodes need no image.
-                warnings.Add($"--image-url {imageUrl} ignored: vmetal virsh does not download images yet, so nodes that deploy an OS " +
-                             "get a blank first disk; copy the qcow2 image to the hypervisor and pass --image PATH_ON_HOST");
-            }
+                options.AddRange([TopologyOptions.ImageUrl.Name, imageUrl]);
         }
         if (flags.Value("--virtopts") is { Length: > 0 })
         {
@@ -498,7 +495,10 @@ internal sealed record InfraredInvocation
         Warn(flags, warnings, "--image-mirror-url", "it serves only infrared's vQFX/vEOS switch images");
         Warn(flags, warnings, "--tls-ca", "only infrared's post-provisioning plays install CA certificates");
         if (flags.IsTrue("--force-image-download"))
-            warnings.Add("--force-image-download ignored: vmetal virsh downloads no images");
+        {
+            warnings.Add($"--force-image-download ignored: a base image is downloaded once to {BaseImages.CacheDirectory} and never replaced, " +
+                         "because the disks of existing nodes are overlays of it; to refresh it, tear the labs using it down and delete the file");
+        }
         if (flags.IsTrue("--host-network-multicast-querier"))
             warnings.Add("--host-network-multicast-querier ignored: vmetal sets no multicast querier on lab bridges");
 
@@ -506,6 +506,8 @@ internal sealed record InfraredInvocation
         // `plan` does not check the host, so the memory rule only matters to `up`.
         if (!dryRun && flags.IsTrue("--host-memory-overcommit"))
             options.Add(CheckCommand.MemoryOvercommit.Name);
+        if (!dryRun && flags.Value("--image-sha256") is { } sha256)
+            options.AddRange([ConvergeOptions.ImageSha256.Name, sha256]);
         var extend = flags.IsTrue("--topology-extend");
         return new InfraredInvocation
         {

@@ -32,10 +32,20 @@ public sealed class UpCommand : CommandBase
         var bmcBinary = protocols != BmcProtocols.None && topology.Nodes.Any(n => !n.DeployOs) ? ConvergeOptions.BmcBinaryPath(context) : null;
         var requirements = ConvergeOptions.CheckRequirements(context, topology, request.Render);
         var prepare = context.Get(ConvergeOptions.Prepare);
+        var imageSha256 = ConvergeOptions.ExpectedImageSha256(context);
         await using var lab = await LabSession.OpenAsync(context, cancellationToken,
             prepare ? host => PrepareAsync(context, host, requirements, request.Render, cancellationToken) : null);
-        if (!prepare && !context.Get(ConvergeOptions.SkipChecks))
-            request = request with { BeforeApply = (_, _, token) => CheckAsync(context, lab.Host, requirements, token) };
+        var check = !prepare && !context.Get(ConvergeOptions.SkipChecks);
+        // Under the host lock, only when something changes: a no-op re-run neither checks nor looks for images.
+        request = request with
+        {
+            BeforeApply = async (labTopology, _, token) =>
+            {
+                if (check)
+                    await CheckAsync(context, lab.Host, requirements, token);
+                await FetchImagesAsync(context, lab.Host, labTopology, imageSha256, token);
+            },
+        };
         var result = await output.StatusAsync($"converging workspace '{context.WorkspaceName}' on {lab.Host.Target}",
             update => lab.Engine.ConvergeAsync(request, new ConsoleProgress(output, showPlan: output.Format == OutputFormat.Text), cancellationToken));
 
@@ -98,6 +108,25 @@ public sealed class UpCommand : CommandBase
         throw new VMetalException(FailureKind.ChecksFailed,
             $"{report.Host} cannot host this lab: {string.Join(", ", report.Checks.Where(c => c.Status == CheckStatus.Fail).Select(c => c.Id))} failed " +
             "(see the table; --skip-checks or --host-memory-overcommit if you know better)");
+    }
+
+    /// <summary>Downloads the base images the topology names by URL, unless the host has them already.</summary>
+    private static async Task FetchImagesAsync(CommandContext context, IHostConnection host, Topology.LabTopology topology, string? sha256,
+        CancellationToken cancellationToken)
+    {
+        if (topology.Images.Count == 0)
+            return;
+        foreach (var image in topology.Images)
+            context.Output.Detail($"base image {image.Url} -> {image.HostPath}");
+        var fetched = await new Images.BaseImageFetcher(host).FetchAsync(topology.Images, sha256, cancellationToken);
+        foreach (var image in fetched)
+        {
+            var what = $"{image.Source.Url}: {Topology.Sizes.Format(image.Bytes)} qcow2, {Topology.Sizes.Format(image.VirtualSize)} virtual";
+            if (image.Downloaded)
+                context.Output.Info($"downloaded base image {what} in {image.Elapsed.TotalSeconds:0.0} s");
+            else
+                context.Output.Detail($"base image already on the host: {what}");
+        }
     }
 
     /// <summary>`up --prepare`: what `vmetal prepare` does, before libvirt is opened (it may install it).</summary>

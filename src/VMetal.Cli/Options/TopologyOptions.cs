@@ -83,6 +83,13 @@ public static class TopologyOptions
         HelpName = "path",
     };
 
+    public static readonly Option<string?> ImageUrl = new("--image-url")
+    {
+        Description = "URL (http, https, ftp, file) of the qcow2 or raw cloud image for OS nodes' first disks; `up` downloads it once to " +
+                      BaseImages.CacheDirectory + " on the host",
+        HelpName = "url",
+    };
+
     public static readonly Option<string> DiskPool = new("--disk-pool")
     {
         Description = "Directory of the libvirt storage pool that holds the node disks",
@@ -126,7 +133,7 @@ public static class TopologyOptions
     }
 
     public static IReadOnlyList<Option> TopologySelection =>
-        [Nodes, Network, File, Directory, ExtraVars, Prefix, NetOctet, DataNetOctet, BootMode, DiskBus, Image];
+        [Nodes, Network, File, Directory, ExtraVars, Prefix, NetOctet, DataNetOctet, BootMode, DiskBus, Image, ImageUrl];
 
     public static IReadOnlyList<Option> Rendering =>
         [DiskPool, PoolName, DomainTypeOption, SerialFiles, VncExternal, VncPassword];
@@ -162,6 +169,7 @@ public static class TopologyOptions
             BootMode = context.Get(BootMode) == "uefi" ? Topology.BootMode.Uefi : Topology.BootMode.Bios,
             DiskBus = context.Get(DiskBus) == "scsi" ? Topology.DiskBus.Scsi : Topology.DiskBus.Virtio,
             BaseImage = context.Get(Image),
+            BaseImageUrl = context.Get(ImageUrl),
         };
     }
 
@@ -182,21 +190,17 @@ public static class TopologyOptions
     };
 
     /// <summary>
-    /// Loads and validates the topology. Warnings go to the console; on failure every error is printed
-    /// as <c>file:line:column: message</c> (and, with --output json, as a JSON document on stdout)
-    /// before <see cref="TopologyInvalidException"/> ends the command with exit code 2.
+    /// Loads and validates the topology. Warnings go to the console; on failure
+    /// <see cref="TopologyInvalidException"/> ends the command with exit code 2, and
+    /// <see cref="CommandBase"/> prints every error as <c>file:line:column: message</c>.
     /// </summary>
     public static async Task<LabTopology> LoadAsync(CommandContext context, CancellationToken cancellationToken)
     {
         var result = await TopologyLoader.LoadAsync(ToRequest(context), cancellationToken);
-        foreach (var warning in result.Warnings)
-            context.Output.Warning(warning);
-        if (!result.Succeeded)
+        if (result.Succeeded)
         {
-            foreach (var error in result.Errors)
-                context.Output.Error(error.ToString());
-            if (context.Output.Format == OutputFormat.Json)
-                context.Output.WriteJson(new { errors = result.Errors, warnings = result.Warnings });
+            foreach (var warning in result.Warnings)
+                context.Output.Warning(warning);
         }
         return result.GetTopologyOrThrow();
     }

@@ -90,9 +90,10 @@ public sealed class ConvergeEngine(
     public static async Task<LabTopology> LoadTopologyAsync(TopologyRequest request, Action<string>? warn, CancellationToken cancellationToken)
     {
         var result = await TopologyLoader.LoadAsync(request, cancellationToken);
+        var topology = result.GetTopologyOrThrow(); // on failure the exception carries the warnings too
         foreach (var warning in result.Warnings)
             warn?.Invoke(warning);
-        return result.GetTopologyOrThrow();
+        return topology;
     }
 
     public async Task<ConvergeResult> ConvergeAsync(ConvergeRequest request, IConvergeProgress progress, CancellationToken cancellationToken)

@@ -19,10 +19,12 @@ internal sealed record NodeDefinition(
     string? OsVariant,
     IReadOnlyList<DiskDefinition> Disks,
     Attachment? OwnAttachment,
-    IReadOnlyList<string> Groups);
+    IReadOnlyList<string> Groups,
+    Uri? ImportUrl = null);
 
 /// <param name="Bus">Null: use the topology-wide default (--disk-bus).</param>
-internal sealed record DiskDefinition(string Name, long SizeBytes, DiskBus? Bus, string Cache, DiskPreallocation Preallocation);
+/// <param name="ImportUrl">infrared's per-disk <c>import_url</c>: the disk is an overlay of that image.</param>
+internal sealed record DiskDefinition(string Name, long SizeBytes, DiskBus? Bus, string Cache, DiskPreallocation Preallocation, Uri? ImportUrl = null);
 
 internal sealed record InterfaceDefinition(string Network, Origin Origin, string Model);
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace VMetal.Topology;
 
 /// <summary>
@@ -20,7 +22,22 @@ public sealed record LabTopology(
 
     /// <summary>Sum of the virtual (thin) disk sizes; the host needs far less while disks are empty.</summary>
     public long TotalDiskBytes => Nodes.Sum(node => node.Disks.Sum(disk => disk.SizeBytes));
+
+    /// <summary>The base images `up` must download, each once, with the disks built on them.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<BaseImageSource> Images => [.. Nodes
+        .SelectMany(node => node.Disks.Select(disk => (Node: node, Disk: disk)))
+        .Where(item => item.Disk.BackingImageUrl is not null)
+        .GroupBy(item => item.Disk.BackingImage!, StringComparer.Ordinal)
+        .Select(group => new BaseImageSource(group.First().Disk.BackingImageUrl!, group.Key,
+            [.. group.Select(item => new ImageUser(item.Node.Name, item.Disk.Name, item.Disk.SizeBytes))]))];
 }
+
+/// <summary>A base image to download (<see cref="Url"/>) to <see cref="HostPath"/>, and the disks that are overlays of it.</summary>
+public sealed record BaseImageSource(Uri Url, string HostPath, IReadOnlyList<ImageUser> Users);
+
+/// <summary>A disk built on a base image; it must be at least as large as the image.</summary>
+public sealed record ImageUser(string Node, string Disk, long SizeBytes);
 
 /// <summary>
 /// The two third octets substituted for <c>{{ net }}</c> and <c>{{ data_net }}</c> in network layouts

@@ -56,6 +56,10 @@ public sealed record NodeDisk(
     int? BootOrder)
 {
     public string Format => "qcow2";
+
+    /// <summary>Where <see cref="BackingImage"/> is downloaded from (--image-url, import_url), or null for a path on the host.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Uri? BackingImageUrl { get; init; }
 }
 
 /// <summary>One NIC, in layout order (eth0, eth1, ...).</summary>

@@ -41,8 +41,7 @@ internal static class NodeDefinitionBinder
         var machineType = reader.String("machine_type");
         var osVariant = reader.Nested("os", $"os of node type '{type}'", ["type", "variant"])?.String("variant");
         reader.Nested("image", $"image of node type '{type}'", ["ssh_user", "ansible_connection"]);
-        if (reader.String("import_url") is not null)
-            diagnostics.Warn($"node type '{type}': import_url is ignored; vmetal builds OS disks from --image");
+        var importUrl = ImageUrl(reader);
         var disks = Disks(reader, type);
         var groups = Groups(reader);
         var attachment = AttachmentBinder.Bind(reader)
@@ -54,7 +53,7 @@ internal static class NodeDefinitionBinder
             diagnostics.Add(reader.OriginOf("disks").Error($"node type '{type}' deploys an OS (deploy_os is true) but has no disk to put it on"));
         if (diagnostics.Errors.Count > errorsBefore)
             return null;
-        return new NodeDefinition(type, name!, vcpus!.Value, memory!.Value, deployOs, cpuModel, machineType, osVariant, disks, attachment, groups);
+        return new NodeDefinition(type, name!, vcpus!.Value, memory!.Value, deployOs, cpuModel, machineType, osVariant, disks, attachment, groups, importUrl);
     }
 
     public static string NameRule(string what, string value)
@@ -91,8 +90,7 @@ internal static class NodeDefinitionBinder
                 continue;
             }
             var disk = new MapReader(diskMap, $"disk '{entry.Key}' of node type '{type}'", reader.Diagnostics, DiskKeys);
-            if (disk.String("import_url") is not null)
-                reader.Diagnostics.Warn($"node type '{type}' disk '{entry.Key}': import_url is ignored; vmetal builds OS disks from --image");
+            var diskImage = ImageUrl(disk);
             var sizeText = disk.String("size", required: true);
             var size = sizeText is null ? null : Sizes.TryParse(sizeText, plainUnit: 1);
             if (sizeText is not null && size is null)
@@ -103,9 +101,20 @@ internal static class NodeDefinitionBinder
             var preallocation = Choice<DiskPreallocation>(disk, "preallocation") ?? DiskPreallocation.Metadata;
             var bus = Choice<DiskBus>(disk, "bus");
             if (size is not null)
-                disks.Add(new DiskDefinition(entry.Key, size.Value, bus, cache, preallocation));
+                disks.Add(new DiskDefinition(entry.Key, size.Value, bus, cache, preallocation, diskImage));
         }
         return disks;
+    }
+
+    /// <summary>infrared's <c>import_url</c>: the base image of a node's OS disk, or of one disk.</summary>
+    private static Uri? ImageUrl(MapReader reader)
+    {
+        if (reader.String("import_url") is not { } text)
+            return null;
+        if (BaseImages.TryParseUrl(text, out var url, out var problem))
+            return url;
+        reader.Diagnostics.Add(reader.OriginOf("import_url").Error($"import_url {problem}"));
+        return null;
     }
 
     private static bool IsDiskKey(string key)

@@ -31,6 +31,9 @@ internal sealed class TopologyBuilder(TopologyRequest request, NetworkOctets oct
         return topology with { Hash = HashOf(topology) };
     }
 
+    /// <summary>--image-url, already checked by the loader.</summary>
+    private Uri? RequestImageUrl => request.BaseImageUrl is { } text && BaseImages.TryParseUrl(text, out var url, out _) ? url : null;
+
     private string Prefixed(string name) => string.IsNullOrEmpty(request.Prefix) ? name : $"{request.Prefix}-{name}";
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
@@ -200,8 +203,9 @@ internal sealed class TopologyBuilder(TopologyRequest request, NetworkOctets oct
                 continue;
             if (request.BootMode == BootMode.Uefi && definition.DeployOs)
                 diagnostics.Warn($"node type '{definition.Type}' deploys an OS and boots with BIOS: --bootmode uefi applies to bare-metal nodes only, as in infrared");
-            if (definition.DeployOs && request.BaseImage is null)
-                diagnostics.Warn($"node type '{definition.Type}' deploys an OS but no --image was given: its first disk is left blank");
+            if (definition.DeployOs && request.BaseImage is null && request.BaseImageUrl is null && definition.ImportUrl is null
+                && definition.Disks.FirstOrDefault()?.ImportUrl is null)
+                diagnostics.Warn($"node type '{definition.Type}' deploys an OS but no --image-url (or --image) was given: its first disk is left blank");
             for (var index = 0; index < group.Count; index++)
             {
                 var name = Prefixed($"{definition.Name}-{index}");
@@ -288,12 +292,17 @@ internal sealed class TopologyBuilder(TopologyRequest request, NetworkOctets oct
             var busIndex = deviceCounts.GetValueOrDefault(bus);
             deviceCounts[bus] = busIndex + 1;
             var isSystemDisk = diskIndex == 0;
-            // The OS disk is a copy-on-write overlay of --image; libvirt cannot preallocate an overlay.
-            var backing = definition.DeployOs && isSystemDisk ? request.BaseImage : null;
+            // The OS disk is a copy-on-write overlay of the base image; libvirt cannot preallocate an overlay.
+            // Like infrared: the disk's import_url, else the node's, else --image-url (or vmetal's --image path).
+            var url = disk.ImportUrl ?? (definition.DeployOs && isSystemDisk ? definition.ImportUrl ?? RequestImageUrl : null);
+            var backing = url is not null ? BaseImages.CachePath(url) : definition.DeployOs && isSystemDisk ? request.BaseImage : null;
             int? bootOrder = isSystemDisk ? (definition.DeployOs ? 1 : 2) : null;
             return new NodeDisk(
                 disk.Name, $"{name}-{disk.Name}.qcow2", disk.SizeBytes, bus, DeviceName(bus, busIndex), disk.Cache,
-                backing is null ? disk.Preallocation : DiskPreallocation.Off, backing, bootOrder);
+                backing is null ? disk.Preallocation : DiskPreallocation.Off, backing, bootOrder)
+            {
+                BackingImageUrl = url,
+            };
         }).ToList();
         return new Node(
             name, definition.Type, definition.Name, index, NameBasedUuid.ForDomain(request.Workspace, name),

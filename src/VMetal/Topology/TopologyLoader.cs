@@ -65,6 +65,12 @@ public static class TopologyLoader
             diagnostics.Error("--topology-nodes and --topology-file cannot be combined: the file lists its own nodes");
         if (request.NodeCounts is null && request.TopologyFile is null)
             diagnostics.Error("no nodes: give --topology-nodes name:count[,name:count] (e.g. undercloud:1,controller:3,compute:2) or --topology-file FILE");
+        if (request.BaseImage is not null && request.BaseImageUrl is not null)
+            diagnostics.Error("--image and --image-url cannot be combined: give the image's path on the hypervisor or its URL");
+        if (request.BaseImage is { } path && !path.StartsWith('/'))
+            diagnostics.Error($"--image '{path}' must be an absolute path on the hypervisor (e.g. /var/lib/libvirt/images/rhel-9.qcow2)");
+        if (request.BaseImageUrl is { } url && !BaseImages.TryParseUrl(url, out _, out var problem))
+            diagnostics.Error($"--image-url {problem}");
     }
 
     /// <summary>The node groups and layout, from <c>--topology-nodes</c>/<c>--topology-network</c> or a native file.</summary>

@@ -40,6 +40,12 @@ public sealed record TopologyRequest
 
     /// <summary>Host path of the qcow2 cloud image OS nodes' first disks are overlays of (<c>--image</c>).</summary>
     public string? BaseImage { get; init; }
+
+    /// <summary>
+    /// URL of that image instead (<c>--image-url</c>); `up` downloads it to <see cref="BaseImages.CachePath"/>.
+    /// A node file's own <c>import_url</c> wins over it, as in infrared.
+    /// </summary>
+    public string? BaseImageUrl { get; init; }
 }
 
 /// <summary>The outcome of <see cref="TopologyLoader.LoadAsync"/>: a topology, or the errors that prevented one.</summary>
@@ -48,12 +54,14 @@ public sealed record TopologyLoadResult(LabTopology? Topology, IReadOnlyList<Top
     public bool Succeeded => Topology is not null;
 
     /// <summary>The topology, or <see cref="TopologyInvalidException"/> (bad input, exit 2) carrying every error.</summary>
-    public LabTopology GetTopologyOrThrow() => Topology ?? throw new TopologyInvalidException(Errors);
+    public LabTopology GetTopologyOrThrow() => Topology ?? throw new TopologyInvalidException(Errors, Warnings);
 }
 
 /// <summary>The topology failed validation; nothing was changed anywhere.</summary>
-public sealed class TopologyInvalidException(IReadOnlyList<TopologyError> errors)
+public sealed class TopologyInvalidException(IReadOnlyList<TopologyError> errors, IReadOnlyList<string>? warnings = null)
     : VMetalException(FailureKind.BadInput, $"the topology is invalid ({errors.Count} problem{(errors.Count == 1 ? "" : "s")})")
 {
     public IReadOnlyList<TopologyError> Errors { get; } = errors;
+
+    public IReadOnlyList<string> Warnings { get; } = warnings ?? [];
 }

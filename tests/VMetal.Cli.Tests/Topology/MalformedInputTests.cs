@@ -161,6 +161,18 @@ public sealed class MalformedInputTests
         ["node file bad size"] = new(["--topology-nodes", "bm:1", "--topology-dir", "{dir}"],
             $"{{dir}}/nodes/bm.yml:7:11: disk size '64X' is malformed; expected {Sizes.Expected}",
             ("nodes/bm.yml", "name: bm\ncpu: 1\nmemory: 512\ndeploy_os: false\ndisks:\n  disk1:\n    size: \"64X\"\n")),
+        ["node file bad import_url"] = new(["--topology-nodes", "os:1", "--topology-dir", "{dir}"],
+            "{dir}/nodes/os.yml:4:13: import_url 'rhel.qcow2' is not an image URL: expected http://, https://, ftp:// or file:// followed by the path of a qcow2 or raw image",
+            ("nodes/os.yml", "name: os\ncpu: 1\nmemory: 512\nimport_url: rhel.qcow2\ndisks:\n  disk1:\n    size: 10G\n")),
+        ["node file disk import_url without file"] = new(["--topology-nodes", "os:1", "--topology-dir", "{dir}"],
+            "{dir}/nodes/os.yml:7:17: import_url 'http://images.example/' names no file (it ends with '/')",
+            ("nodes/os.yml", "name: os\ncpu: 1\nmemory: 512\ndisks:\n  disk1:\n    size: 10G\n    import_url: http://images.example/\n")),
+        ["image url not a url"] = new(["--topology-nodes", Ref, "--image-url", "/var/lib/libvirt/images/rhel.qcow2"],
+            "--image-url '/var/lib/libvirt/images/rhel.qcow2' is not an image URL: expected http://, https://, ftp:// or file:// followed by the path of a qcow2 or raw image"),
+        ["image url and path together"] = new(["--topology-nodes", Ref, "--image-url", "http://x/a.qcow2", "--image", "/a.qcow2"],
+            "--image and --image-url cannot be combined: give the image's path on the hypervisor or its URL"),
+        ["image path relative"] = new(["--topology-nodes", Ref, "--image", "rhel.qcow2"],
+            "--image 'rhel.qcow2' must be an absolute path on the hypervisor (e.g. /var/lib/libvirt/images/rhel-9.qcow2)"),
         ["node file OS without disk"] = new(["--topology-nodes", "os:1", "--topology-dir", "{dir}"],
             "{dir}/nodes/os.yml:1:1: node type 'os' deploys an OS (deploy_os is true) but has no disk to put it on",
             ("nodes/os.yml", "name: os\ncpu: 1\nmemory: 512\n")),
@@ -274,6 +286,23 @@ public sealed class MalformedInputTests
             .ToList();
         Assert.Contains(Expand(expected), errors);
         Assert.Contains("the topology is invalid", result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>`plan` and `up` report each problem as `render` does, before any host is contacted (port 1 on loopback answers nothing).</summary>
+    [Theory]
+    [InlineData("plan", "comptue:2", "error: --topology-nodes 'comptue:2': unknown node type 'comptue' (did you mean 'compute'?)")]
+    [InlineData("up", "comptue:2", "error: --topology-nodes 'comptue:2': unknown node type 'comptue' (did you mean 'compute'?)")]
+    [InlineData("up", "undercloud:1 --image-url rhel.qcow2", "error: --image-url 'rhel.qcow2' is not an image URL")]
+    public async Task Plan_and_up_print_the_problem_with_its_location(string command, string arguments, string expected)
+    {
+        using var directory = new TempDirectory();
+        var result = await CliRunner.RunAsync([command, "--host", "nobody@127.0.0.1:1", "--workspace-dir", directory.Path,
+            "--topology-nodes", .. arguments.Split(' ')]);
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("the topology is invalid (1 problem)", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", result.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -34,6 +34,11 @@ public sealed class InfraredInvocationTests
         "up --topology-nodes c:1 --image /var/lib/libvirt/images/rhel.qcow2 --topology-dir /topo --domain-type qemu --start --no-wait")]
     // argparse keeps the last of a repeated value flag.
     [InlineData("--topology-nodes c:1 --prefix ab --prefix cd", "up --topology-nodes c:1 --prefix cd")]
+    // The image is downloaded by `up`; the checksum only matters to the download, so `plan` does not get it.
+    [InlineData("--topology-nodes undercloud:1 --image-url http://x/rhel.qcow2 --image-sha256 ab12",
+        "up --topology-nodes undercloud:1 --image-url http://x/rhel.qcow2 --image-sha256 ab12")]
+    [InlineData("--topology-nodes undercloud:1 --image-url http://x/rhel.qcow2 --image-sha256 ab12 --dry-run",
+        "plan --topology-nodes undercloud:1 --image-url http://x/rhel.qcow2")]
     [InlineData("--topology-nodes compute:1 --dry-run", "plan --topology-nodes compute:1")]
     [InlineData("--topology-nodes compute:1 --cleanup no --kill False", "up --topology-nodes compute:1")]
     [InlineData("--topology-nodes compute:1 --topology-extend yes", "up --topology-nodes compute:1")]
@@ -191,7 +196,6 @@ public sealed class InfraredInvocationTests
     [InlineData("--force-image-download yes", "--force-image-download ignored")]
     [InlineData("--host-network-multicast-querier yes", "--host-network-multicast-querier ignored")]
     [InlineData("--image /img.qcow2 --image-url http://x/img.qcow2", "--image-url http://x/img.qcow2 ignored: --image is used")]
-    [InlineData("--image-url http://x/rhel.qcow2", "--image-url http://x/rhel.qcow2 ignored: vmetal virsh does not download images yet")]
     public void Flags_vmetal_has_no_use_for_are_accepted_with_a_warning(string flags, string warning)
     {
         var invocation = Parse("--topology-nodes c:1 " + flags);
