@@ -153,6 +153,21 @@ internal static class ConvergeOptions
         PlanOnly = planOnly,
     };
 
+    /// <summary>
+    /// The workspace key (<c>id_rsa.pub</c>, the one the inventory logs in with) for the NoCloud seed of OS nodes built on
+    /// an image. `up` creates the pair when missing; `plan` only reads it, so it changes nothing.
+    /// </summary>
+    public static ConvergeRequest WithSeedKeys(CommandContext context, ConvergeRequest request, Topology.LabTopology topology, bool createKey)
+    {
+        if (!topology.Nodes.Any(LibvirtXml.HasSeed))
+            return request;
+        var publicKey = Path.Combine(context.WorkspaceDirectory, Hypervisor.WorkspaceKeys.RootKeyName + ".pub");
+        string? line = createKey
+            ? Hypervisor.WorkspaceKeys.Ensure(context.WorkspaceDirectory, Hypervisor.WorkspaceKeys.RootKeyName).PublicKeyLine
+            : File.Exists(publicKey) ? File.ReadAllText(publicKey).Trim() : null;
+        return line is null ? request : request with { Render = request.Render with { SeedAuthorizedKeys = [line] } };
+    }
+
     /// <summary>The report the output files are written from.</summary>
     public static LabReport Report(CommandContext context, ConvergeResult result, string poolPath, IReadOnlyList<BmcNodeEndpoint> bmcs)
     {

@@ -490,7 +490,7 @@ internal sealed record InfraredInvocation
                          $"e.g. -e override.networks.net1.mtu={mtu} (net1, net2, net3 for 3_nets)");
         }
         Warn(flags, warnings, "--host-mtu-size", "vmetal attaches no physical NICs of the hypervisor to lab bridges");
-        Warn(flags, warnings, "--topology-username", "vmetal does not customise images, so it creates no user on OS nodes (the inventory uses root)");
+        Warn(flags, warnings, "--topology-username", "OS nodes' cloud-init seed authorises the workspace key for root, which the inventory uses; no other user is created");
         Warn(flags, warnings, "--topology-timezone", "vmetal changes the timezone of neither the hypervisor nor the VMs");
         Warn(flags, warnings, "--image-mirror-url", "it serves only infrared's vQFX/vEOS switch images");
         Warn(flags, warnings, "--tls-ca", "only infrared's post-provisioning plays install CA certificates");

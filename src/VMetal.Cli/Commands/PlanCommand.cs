@@ -14,7 +14,8 @@ public sealed class PlanCommand : CommandBase
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
         var request = ConvergeOptions.Request(context, planOnly: true);
-        await Converge.ConvergeEngine.LoadTopologyAsync(request.Topology, context.Output.Warning, cancellationToken);
+        var topology = await Converge.ConvergeEngine.LoadTopologyAsync(request.Topology, context.Output.Warning, cancellationToken);
+        request = ConvergeOptions.WithSeedKeys(context, request, topology, createKey: false);
         await using var lab = await LabSession.OpenAsync(context, cancellationToken);
         var result = await lab.Engine.ConvergeAsync(request, new ConsoleProgress(context.Output, showPlan: false), cancellationToken);
         if (context.Output.Format == OutputFormat.Json)

@@ -28,6 +28,7 @@ public sealed class UpCommand : CommandBase
         var request = ConvergeOptions.Request(context, planOnly: false);
         // Bad input fails here, before any host is contacted.
         var topology = await ConvergeEngine.LoadTopologyAsync(request.Topology, output.Warning, cancellationToken);
+        request = ConvergeOptions.WithSeedKeys(context, request, topology, createKey: true);
         var protocols = ConvergeOptions.Protocols(context);
         var bmcBinary = protocols != BmcProtocols.None && topology.Nodes.Any(n => !n.DeployOs) ? ConvergeOptions.BmcBinaryPath(context) : null;
         var requirements = ConvergeOptions.CheckRequirements(context, topology, request.Render);

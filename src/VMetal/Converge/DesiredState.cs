@@ -6,7 +6,11 @@ namespace VMetal.Converge;
 public sealed record DesiredNetwork(string Name, Guid Uuid, string Xml, string SpecHash, IReadOnlyList<DhcpHost> Hosts, Network Model);
 
 /// <param name="Flags">storageVolCreateXML flags (metadata preallocation).</param>
-public sealed record DesiredVolume(string Name, string Node, string Xml, uint Flags, string SpecHash, long CapacityBytes);
+public sealed record DesiredVolume(string Name, string Node, string Xml, uint Flags, string SpecHash, long CapacityBytes)
+{
+    /// <summary>Bytes uploaded into the volume after it is created (a NoCloud seed), or null for a disk.</summary>
+    public byte[]? Content { get; init; }
+}
 
 /// <param name="StartOnCreate">Start it when it is created (OS nodes, or every node with --start).</param>
 /// <param name="KeepRunning">Start it whenever it is found shut off (OS nodes: vmetal owns their power).</param>
@@ -43,6 +47,13 @@ public sealed record DesiredState(
             var volumeXml = xml.Volume(disk);
             var flags = LibvirtXml.VolumeCreateFlags(disk);
             return new DesiredVolume(disk.VolumeName, node.Name, volumeXml, flags, SpecHash.OfVolume(volumeXml, flags), disk.SizeBytes);
+        })).Concat(topology.Nodes.Where(LibvirtXml.HasSeed).Select(node =>
+        {
+            var seed = Images.NoCloudSeed.For(node, options.SeedAuthorizedKeys);
+            var seedXml = LibvirtXml.SeedVolume(node, seed.Length);
+            // The content is part of the fingerprint: a new key or host name replaces the seed.
+            return new DesiredVolume(Images.NoCloudSeed.VolumeName(node.Name), node.Name, seedXml, 0,
+                SpecHash.OfVolume(seedXml, 0) + SpecHash.OfBytes(seed), seed.Length) { Content = seed };
         })).ToList();
         var domains = topology.Nodes.Select(node =>
         {

@@ -39,6 +39,9 @@ public interface IHypervisor
 
     Task CreateVolumeAsync(string pool, string xml, uint flags, CancellationToken cancellationToken);
 
+    /// <summary>Writes <paramref name="content"/> into a volume from its start (a stream over the libvirt connection).</summary>
+    Task UploadVolumeAsync(string pool, string name, byte[] content, CancellationToken cancellationToken);
+
     Task ResizeVolumeAsync(string pool, string name, long capacityBytes, CancellationToken cancellationToken);
 
     /// <summary>Deletes a volume; a missing volume is not an error.</summary>

@@ -82,6 +82,14 @@ public sealed class LibvirtHypervisor(LibvirtClient libvirt) : IHypervisor
         await libvirt.StorageVolCreateXmlAsync(await libvirt.StoragePoolLookupByNameAsync(pool, cancellationToken), xml,
             (StorageVolumeCreateFlags)flags, cancellationToken);
 
+    public async Task UploadVolumeAsync(string pool, string name, byte[] content, CancellationToken cancellationToken)
+    {
+        var poolRef = await libvirt.StoragePoolLookupByNameAsync(pool, cancellationToken);
+        var volume = await libvirt.StorageVolLookupByNameAsync(poolRef, name, cancellationToken);
+        using var stream = new MemoryStream(content, writable: false);
+        await libvirt.StorageVolUploadAsync(volume, stream, 0, (ulong)content.Length, cancellationToken: cancellationToken);
+    }
+
     public async Task ResizeVolumeAsync(string pool, string name, long capacityBytes, CancellationToken cancellationToken)
     {
         var poolRef = await libvirt.StoragePoolLookupByNameAsync(pool, cancellationToken);

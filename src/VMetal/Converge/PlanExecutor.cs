@@ -122,7 +122,11 @@ public sealed class PlanExecutor(IHypervisor hypervisor, IWorkspaceRecordStore r
                     if (change.Action == ChangeAction.Update)
                         await hypervisor.ResizeVolumeAsync(pool, volume.Name, volume.CapacityBytes, cancellationToken);
                     else
+                    {
                         await hypervisor.CreateVolumeAsync(pool, volume.Xml, volume.Flags, cancellationToken);
+                        if (volume.Content is { } content)
+                            await hypervisor.UploadVolumeAsync(pool, volume.Name, content, cancellationToken);
+                    }
                 }
             });
             Stop();

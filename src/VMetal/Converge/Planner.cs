@@ -147,8 +147,11 @@ public static class Planner
             if (recorded != volume.SpecHash || observed.CapacityBytes > volume.CapacityBytes)
             {
                 changes.Add(new(ResourceKind.Volume, volume.Name, ChangeAction.Replace,
-                    recorded != volume.SpecHash ? "definition changed: the disk is recreated (its contents are lost)" : "shrinking a disk is not possible in place: recreated", volume));
-                replacedNodes.Add(volume.Node);
+                    volume.Content is not null ? "seed changed: rewritten (cloud-init reads it on an instance's first boot)"
+                    : recorded != volume.SpecHash ? "definition changed: the disk is recreated (its contents are lost)" : "shrinking a disk is not possible in place: recreated", volume));
+                // The domain keeps a seed's path, so only a disk's replacement recreates its node.
+                if (volume.Content is null)
+                    replacedNodes.Add(volume.Node);
             }
             else if (observed.CapacityBytes < volume.CapacityBytes)
             {
@@ -202,9 +205,11 @@ public static class Planner
             changes.Add(new(ResourceKind.Domain, observed.Name, ChangeAction.Delete, "not in the topology any more", observed));
     }
 
-    /// <summary>Node name of a volume named <c>&lt;node&gt;-diskN.qcow2</c>.</summary>
+    /// <summary>Node name of a volume named <c>&lt;node&gt;-diskN.qcow2</c> or <c>&lt;node&gt;-seed.iso</c>.</summary>
     internal static string VolumeNode(string volumeName)
     {
+        if (volumeName.EndsWith("-seed.iso", StringComparison.Ordinal))
+            return volumeName[..^"-seed.iso".Length];
         var dash = volumeName.LastIndexOf("-disk", StringComparison.Ordinal);
         return dash > 0 ? volumeName[..dash] : volumeName;
     }

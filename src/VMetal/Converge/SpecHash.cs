@@ -66,6 +66,8 @@ public static class SpecHash
     public static XElement? OwnerOf(XDocument document) =>
         document.Root?.Element("metadata")?.Element(VmetalMetadata.Namespace + VmetalMetadata.OwnerElementName);
 
+    public static string OfBytes(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content))[..16];
+
     public static string Of(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 
     private static string Of(XDocument document) => Of(document.ToString(SaveOptions.DisableFormatting));

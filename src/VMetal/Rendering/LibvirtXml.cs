@@ -37,7 +37,14 @@ public sealed class LibvirtXml(RenderOptions options)
         documents.AddRange(topology.Networks.Select(network => new RenderedDocument(XmlObjectKind.Network, network.Name, Network(network))));
         documents.Add(new RenderedDocument(XmlObjectKind.Pool, Options.PoolName, Pool()));
         foreach (var node in topology.Nodes)
+        {
             documents.AddRange(node.Disks.Select(disk => new RenderedDocument(XmlObjectKind.Volume, disk.VolumeName, Volume(disk))));
+            if (HasSeed(node))
+            {
+                var seed = Images.NoCloudSeed.For(node, Options.SeedAuthorizedKeys);
+                documents.Add(new RenderedDocument(XmlObjectKind.Volume, Images.NoCloudSeed.VolumeName(node.Name), SeedVolume(node, seed.Length)));
+            }
+        }
         documents.AddRange(topology.Nodes.Select(node => new RenderedDocument(XmlObjectKind.Domain, node.Name, Domain(topology, node))));
         return new RenderedTopology(documents, Warnings(topology));
     }
@@ -167,6 +174,7 @@ public sealed class LibvirtXml(RenderOptions options)
         var listen = Options.VncExternal ? "0.0.0.0" : "127.0.0.1";
         return new XElement("devices",
             node.Disks.Select(Disk),
+            SeedCdrom(node),
             node.Disks.Any(disk => disk.Bus == DiskBus.Scsi)
                 ? new XElement("controller", new XAttribute("type", "scsi"), new XAttribute("index", 0), new XAttribute("model", "virtio-scsi"))
                 : null,
@@ -203,6 +211,38 @@ public sealed class LibvirtXml(RenderOptions options)
         new XElement("source", new XAttribute("file", Options.DiskPath(disk))),
         new XElement("target", new XAttribute("dev", disk.TargetDevice), new XAttribute("bus", disk.Bus.ToString().ToLowerInvariant())),
         BootOrder(disk.BootOrder));
+
+    /// <summary>
+    /// OS nodes built on a base image get cloud-init's NoCloud seed (<see cref="Images.NoCloudSeed"/>) as a read-only
+    /// CD: on the SATA bus of q35 machines, else IDE (i440fx has no SATA), at the first free device name.
+    /// </summary>
+    private XElement? SeedCdrom(Node node)
+    {
+        if (!HasSeed(node))
+            return null;
+        var sata = node.MachineType?.Contains("q35", StringComparison.Ordinal) ?? false;
+        var prefix = sata ? "sd" : "hd";
+        var taken = node.Disks.Select(disk => disk.TargetDevice).ToHashSet(StringComparer.Ordinal);
+        var device = Enumerable.Range('a', 26).Select(letter => prefix + (char)letter).First(name => !taken.Contains(name));
+        return new XElement("disk",
+            new XAttribute("type", "file"),
+            new XAttribute("device", "cdrom"),
+            new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "raw")),
+            new XElement("source", new XAttribute("file", $"{Options.PoolPath.TrimEnd('/')}/{Images.NoCloudSeed.VolumeName(node.Name)}")),
+            new XElement("target", new XAttribute("dev", device), new XAttribute("bus", sata ? "sata" : "ide")),
+            new XElement("readonly"));
+    }
+
+    /// <summary>Whether <paramref name="node"/> boots a base image and so gets a NoCloud seed volume and CD.</summary>
+    public static bool HasSeed(Node node) => node.DeployOs && node.Disks.FirstOrDefault()?.BackingImage is not null;
+
+    /// <summary>The seed's volume: a raw file of exactly the ISO's size, its content uploaded after creation.</summary>
+    public static string SeedVolume(Node node, long sizeBytes) => Serialize(new XElement("volume",
+        new XAttribute("type", "file"),
+        new XElement("name", Images.NoCloudSeed.VolumeName(node.Name)),
+        new XElement("capacity", new XAttribute("unit", "bytes"), sizeBytes),
+        new XElement("allocation", new XAttribute("unit", "bytes"), 0),
+        new XElement("target", new XElement("format", new XAttribute("type", "raw")))));
 
     private static XElement Interface(NodeNic nic) => new("interface",
         new XAttribute("type", "network"),

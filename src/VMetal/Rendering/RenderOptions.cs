@@ -21,6 +21,9 @@ public sealed record RenderOptions
 
     public string PoolPath { get; init; } = "/var/lib/libvirt/images";
 
+    /// <summary>Public keys (OpenSSH lines) the NoCloud seed of OS nodes authorises; `up` passes the workspace key.</summary>
+    public IReadOnlyList<string> SeedAuthorizedKeys { get; init; } = [];
+
     /// <summary>OVMF firmware for UEFI nodes (Debian's ovmf package paths).</summary>
     public string UefiLoader { get; init; } = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 

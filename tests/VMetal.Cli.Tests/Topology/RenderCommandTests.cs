@@ -58,6 +58,7 @@ public sealed class RenderCommandTests
                 "domain-undercloud-0.xml", "network-data.xml", "network-external.xml", "network-management.xml", "pool-images.xml",
                 "volume-compute-0-disk1.qcow2.xml", "volume-compute-1-disk1.qcow2.xml", "volume-controller-0-disk1.qcow2.xml",
                 "volume-controller-1-disk1.qcow2.xml", "volume-controller-2-disk1.qcow2.xml", "volume-undercloud-0-disk1.qcow2.xml",
+                "volume-undercloud-0-seed.iso.xml", // the OS node's cloud-init seed
             ],
             names);
         foreach (var name in names)
@@ -66,7 +67,7 @@ public sealed class RenderCommandTests
                 await File.ReadAllBytesAsync(Path.Combine(first.Path, name!), TestContext.Current.CancellationToken),
                 await File.ReadAllBytesAsync(Path.Combine(second.Path, name!), TestContext.Current.CancellationToken));
         }
-        Assert.Contains("wrote 16 XML files", firstRun.Stdout, StringComparison.Ordinal);
+        Assert.Contains("wrote 17 XML files", firstRun.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

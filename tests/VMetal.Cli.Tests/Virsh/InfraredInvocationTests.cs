@@ -189,7 +189,7 @@ public sealed class InfraredInvocationTests
     [InlineData("--inventory hosts-x", "--inventory ignored: vmetal writes the lab's inventory")]
     [InlineData("--collect-ansible-facts yes", "--collect-ansible-facts ignored")]
     [InlineData("--host-mtu-size 9000", "--host-mtu-size 9000 ignored: vmetal attaches no physical NICs")]
-    [InlineData("--topology-username stack", "--topology-username stack ignored: vmetal does not customise images")]
+    [InlineData("--topology-username stack", "--topology-username stack ignored: OS nodes' cloud-init seed authorises the workspace key for root")]
     [InlineData("--topology-timezone UTC", "--topology-timezone UTC ignored")]
     [InlineData("--image-mirror-url http://mirror", "--image-mirror-url http://mirror ignored")]
     [InlineData("--tls-ca /ca.pem", "--tls-ca /ca.pem ignored")]

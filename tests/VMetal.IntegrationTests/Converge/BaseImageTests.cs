@@ -44,6 +44,16 @@ public sealed class BaseImageTests(SandboxFixture sandbox)
             // Started: qemu opened the whole chain, so it could reach the cached image.
             Assert.Equal("running", (await sandbox.VirshAsync("domstate", $"{lab.Prefix}-undercloud-0")).Trim());
 
+            // cloud-init's seed: a CD of the domain, uploaded over libvirt, naming the node and authorising the workspace key.
+            var seed = $"/var/lib/libvirt/images/{lab.Prefix}-undercloud-0-seed.iso";
+            Assert.Contains(seed, await sandbox.VirshAsync("domblklist", $"{lab.Prefix}-undercloud-0"), StringComparison.Ordinal);
+            var extracted = files.File("seed");
+            var xorriso = await sandbox.RunAsync($"xorriso -indev {seed} -osirrox on -extract / {extracted} && chmod -R a+rX {extracted}", sudo: true);
+            Assert.True(xorriso.ExitCode == 0, xorriso.Stderr);
+            Assert.Contains($"local-hostname: {lab.Prefix}-undercloud-0", File.ReadAllText(Path.Combine(extracted, "meta-data")), StringComparison.Ordinal);
+            var workspaceKey = File.ReadAllText(Path.Combine(lab.WorkspaceDirectory, "id_rsa.pub")).Trim();
+            Assert.Contains("  - " + workspaceKey + "\n", File.ReadAllText(Path.Combine(extracted, "user-data")), StringComparison.Ordinal);
+
             // A second run changes nothing and downloads nothing.
             var second = await lab.RunCheckedAsync([.. lab.UpArgs(OsNode), "--image-url", url, "-o", "json"]);
             using (var result = JsonDocument.Parse(second.Stdout))
@@ -52,7 +62,7 @@ public sealed class BaseImageTests(SandboxFixture sandbox)
 
             // down removes the lab but keeps the image for the next lab.
             await lab.RunCheckedAsync(lab.Args("down"));
-            Assert.Empty((await lab.ObjectsAsync()).Volumes);
+            Assert.Empty((await lab.ObjectsAsync()).Volumes); // the disk and the seed
             Assert.Equal("yes", (await sandbox.RunAsync($"test -s {cached} && echo yes", sudo: true)).Stdout.Trim());
 
             // The next lab reuses it without a request.

@@ -318,4 +318,28 @@ public sealed class ConvergeEngineTests
 
         public void Applied(AppliedChange change) => Messages.Add(change.Change.ToString());
     }
+
+    [Fact]
+    public async Task Os_nodes_get_a_seed_volume_uploaded_after_it_is_created_and_a_new_key_rewrites_only_the_seed()
+    {
+        var request = Request("undercloud:1", image: "/base.qcow2", extra: ["override.undercloud.memory=512"]);
+        var withKey = request with { Render = request.Render with { SeedAuthorizedKeys = ["ssh-rsa AAAA first"] } };
+
+        await Up(withKey);
+
+        var calls = _hypervisor.MutatingCalls.ToList();
+        Assert.True(calls.IndexOf("vol-create undercloud-0-seed.iso") < calls.IndexOf("vol-upload undercloud-0-seed.iso"));
+        Assert.True(calls.IndexOf("vol-upload undercloud-0-seed.iso") < calls.FindIndex(c => c.StartsWith("define", StringComparison.Ordinal)));
+        var undercloud = (await Tests.Topology.Topologies.LoadAsync(withKey.Topology)).Nodes[0];
+        Assert.Equal(VMetal.Images.NoCloudSeed.For(undercloud, ["ssh-rsa AAAA first"]), _hypervisor.Uploads["undercloud-0-seed.iso"]);
+        Assert.Contains("undercloud-0-seed.iso", _records.Records["ws"].Volumes.Keys);
+        Assert.True((await Up(withKey)).Plan.IsNoOp);
+
+        var rekeyed = await Up(request with { Render = request.Render with { SeedAuthorizedKeys = ["ssh-rsa BBBB second"] } });
+
+        var seed = rekeyed.Plan.Changes.Single(c => c.Name == "undercloud-0-seed.iso");
+        Assert.Equal(ChangeAction.Replace, seed.Action);
+        Assert.Equal(ChangeAction.Unchanged, rekeyed.Plan.Changes.Single(c => c.Kind == ResourceKind.Domain).Action);
+        Assert.Equal(ChangeAction.Unchanged, rekeyed.Plan.Changes.Single(c => c.Name == "undercloud-0-disk1.qcow2").Action);
+    }
 }

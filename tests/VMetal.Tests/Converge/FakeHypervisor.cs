@@ -107,6 +107,15 @@ internal sealed class FakeHypervisor : IHypervisor
         Volumes[name] = long.Parse(XDocument.Parse(xml).Root!.Element("capacity")!.Value, System.Globalization.CultureInfo.InvariantCulture);
     });
 
+    public Task UploadVolumeAsync(string pool, string name, byte[] content, CancellationToken cancellationToken) => Mutate($"vol-upload {name}", () =>
+    {
+        if (!Volumes.ContainsKey(name))
+            throw new InvalidOperationException($"volume {name} does not exist");
+        Uploads[name] = content;
+    });
+
+    public Dictionary<string, byte[]> Uploads { get; } = [];
+
     public Task ResizeVolumeAsync(string pool, string name, long capacityBytes, CancellationToken cancellationToken) =>
         Mutate($"vol-resize {name}", () => Volumes[name] = capacityBytes);
 

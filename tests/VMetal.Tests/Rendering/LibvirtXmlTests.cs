@@ -64,7 +64,13 @@ public class LibvirtXmlTests
         var domain = Domain(topology, renderer, "ab-undercloud-0");
 
         Assert.All(domain.Descendants("interface"), nic => Assert.Null(nic.Element("boot")));
-        Assert.Equal("1", domain.Descendants("disk").Single().Element("boot")?.Attribute("order")?.Value);
+        Assert.Equal("1", domain.Descendants("disk").Single(disk => disk.Attribute("device")?.Value == "disk").Element("boot")?.Attribute("order")?.Value);
+        // Its cloud-init seed is a read-only CD on the IDE bus (i440fx), never booted from.
+        var seed = domain.Descendants("disk").Single(disk => disk.Attribute("device")?.Value == "cdrom");
+        Assert.Equal("/var/lib/libvirt/images/ab-undercloud-0-seed.iso", seed.Element("source")?.Attribute("file")?.Value);
+        Assert.Equal("ide", seed.Element("target")?.Attribute("bus")?.Value);
+        Assert.NotNull(seed.Element("readonly"));
+        Assert.Null(seed.Element("boot"));
         Assert.Equal("24576", domain.Element("memory")?.Value);
         Assert.Equal("8", domain.Element("vcpu")?.Value);
         Assert.Equal("host-passthrough", domain.Element("cpu")?.Attribute("mode")?.Value);
@@ -225,7 +231,7 @@ public class LibvirtXmlTests
 
         Assert.Equal(first.Documents.Select(document => (document.FileName, document.Xml)), second.Documents.Select(document => (document.FileName, document.Xml)));
         Assert.Equal(
-            ["network", "network", "network", "pool", "volume", "volume", "volume", "volume", "volume", "volume", "domain", "domain", "domain", "domain", "domain", "domain"],
+            ["network", "network", "network", "pool", "volume", "volume", "volume", "volume", "volume", "volume", "volume", "domain", "domain", "domain", "domain", "domain", "domain"],
             first.Documents.Select(document => document.Kind.ToString().ToLowerInvariant()));
     }
 }
