@@ -136,7 +136,7 @@ public static class Planner
             if (observed is null)
             {
                 changes.Add(new(ResourceKind.Volume, volume.Name, ChangeAction.Create,
-                    recorded is null ? "new disk" : "recorded but missing: recreate", volume));
+                    recorded is null ? volume.Content is null ? "new disk" : "new cloud-init seed" : "recorded but missing: recreate", volume));
                 continue;
             }
             if (recorded is null)

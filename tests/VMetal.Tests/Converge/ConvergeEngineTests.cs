@@ -325,8 +325,9 @@ public sealed class ConvergeEngineTests
         var request = Request("undercloud:1", image: "/base.qcow2", extra: ["override.undercloud.memory=512"]);
         var withKey = request with { Render = request.Render with { SeedAuthorizedKeys = ["ssh-rsa AAAA first"] } };
 
-        await Up(withKey);
+        var first = await Up(withKey);
 
+        Assert.Equal("new cloud-init seed", first.Plan.Changes.Single(c => c.Name == "undercloud-0-seed.iso").Reason);
         var calls = _hypervisor.MutatingCalls.ToList();
         Assert.True(calls.IndexOf("vol-create undercloud-0-seed.iso") < calls.IndexOf("vol-upload undercloud-0-seed.iso"));
         Assert.True(calls.IndexOf("vol-upload undercloud-0-seed.iso") < calls.FindIndex(c => c.StartsWith("define", StringComparison.Ordinal)));
