@@ -194,14 +194,6 @@ public static class TopologyOptions
     /// <see cref="TopologyInvalidException"/> ends the command with exit code 2, and
     /// <see cref="CommandBase"/> prints every error as <c>file:line:column: message</c>.
     /// </summary>
-    public static async Task<LabTopology> LoadAsync(CommandContext context, CancellationToken cancellationToken)
-    {
-        var result = await TopologyLoader.LoadAsync(ToRequest(context), cancellationToken);
-        if (result.Succeeded)
-        {
-            foreach (var warning in result.Warnings)
-                context.Output.Warning(warning);
-        }
-        return result.GetTopologyOrThrow();
-    }
+    public static Task<LabTopology> LoadAsync(CommandContext context, CancellationToken cancellationToken) =>
+        Converge.ConvergeEngine.LoadTopologyAsync(ToRequest(context), context.Output.Warning, cancellationToken);
 }

@@ -84,16 +84,14 @@ public sealed class LibvirtHypervisor(LibvirtClient libvirt) : IHypervisor
 
     public async Task UploadVolumeAsync(string pool, string name, byte[] content, CancellationToken cancellationToken)
     {
-        var poolRef = await libvirt.StoragePoolLookupByNameAsync(pool, cancellationToken);
-        var volume = await libvirt.StorageVolLookupByNameAsync(poolRef, name, cancellationToken);
+        var volume = await LookupVolumeAsync(pool, name, cancellationToken);
         using var stream = new MemoryStream(content, writable: false);
         await libvirt.StorageVolUploadAsync(volume, stream, 0, (ulong)content.Length, cancellationToken: cancellationToken);
     }
 
     public async Task ResizeVolumeAsync(string pool, string name, long capacityBytes, CancellationToken cancellationToken)
     {
-        var poolRef = await libvirt.StoragePoolLookupByNameAsync(pool, cancellationToken);
-        var volume = await libvirt.StorageVolLookupByNameAsync(poolRef, name, cancellationToken);
+        var volume = await LookupVolumeAsync(pool, name, cancellationToken);
         await libvirt.StorageVolResizeAsync(volume, (ulong)capacityBytes, cancellationToken: cancellationToken);
     }
 
@@ -101,8 +99,7 @@ public sealed class LibvirtHypervisor(LibvirtClient libvirt) : IHypervisor
     {
         try
         {
-            var poolRef = await libvirt.StoragePoolLookupByNameAsync(pool, cancellationToken);
-            await libvirt.StorageVolDeleteAsync(await libvirt.StorageVolLookupByNameAsync(poolRef, name, cancellationToken),
+            await libvirt.StorageVolDeleteAsync(await LookupVolumeAsync(pool, name, cancellationToken),
                 cancellationToken: cancellationToken);
         }
         catch (LibvirtException ex) when (ex.IsNotFound)
@@ -255,4 +252,7 @@ public sealed class LibvirtHypervisor(LibvirtClient libvirt) : IHypervisor
         return new ObservedPool(chosen.Name, await libvirt.StoragePoolIsActiveAsync(chosen, cancellationToken),
             await libvirt.StoragePoolGetAutostartAsync(chosen, cancellationToken));
     }
+
+    private async Task<StorageVolumeRef> LookupVolumeAsync(string pool, string name, CancellationToken cancellationToken) =>
+        await libvirt.StorageVolLookupByNameAsync(await libvirt.StoragePoolLookupByNameAsync(pool, cancellationToken), name, cancellationToken);
 }

@@ -208,8 +208,8 @@ public static class Planner
     /// <summary>Node name of a volume named <c>&lt;node&gt;-diskN.qcow2</c> or <c>&lt;node&gt;-seed.iso</c>.</summary>
     internal static string VolumeNode(string volumeName)
     {
-        if (volumeName.EndsWith("-seed.iso", StringComparison.Ordinal))
-            return volumeName[..^"-seed.iso".Length];
+        if (volumeName.EndsWith(Images.NoCloudSeed.VolumeSuffix, StringComparison.Ordinal))
+            return volumeName[..^Images.NoCloudSeed.VolumeSuffix.Length];
         var dash = volumeName.LastIndexOf("-disk", StringComparison.Ordinal);
         return dash > 0 ? volumeName[..dash] : volumeName;
     }

@@ -75,19 +75,8 @@ public sealed class BaseImageFetcher(IHostConnection host)
     /// <exception cref="VMetalException">A download or check failed, or a disk is smaller than its image.</exception>
     public async Task<IReadOnlyList<FetchedImage>> FetchAsync(IReadOnlyList<BaseImageSource> images, string? sha256, CancellationToken cancellationToken)
     {
-        var fetches = images.Select(image => FetchOneAsync(image, sha256?.ToLowerInvariant() ?? "", cancellationToken)).ToList();
-        try
-        {
-            await Task.WhenAll(fetches);
-        }
-        catch
-        {
-            // Task.WhenAll throws the first failure; every fetch has ended by then.
-        }
-        var failure = fetches.FirstOrDefault(fetch => fetch.IsFaulted || fetch.IsCanceled);
-        if (failure is not null)
-            await failure;
-        var fetched = fetches.Select(fetch => fetch.Result).ToList();
+        // Awaiting WhenAll throws the first failure only after every fetch has ended.
+        var fetched = await Task.WhenAll(images.Select(image => FetchOneAsync(image, sha256?.ToLowerInvariant() ?? "", cancellationToken)));
         CheckDiskSizes(fetched);
         return fetched;
     }

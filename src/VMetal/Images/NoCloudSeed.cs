@@ -25,8 +25,10 @@ public static class NoCloudSeed
     private const int JolietRootSector = 24;
     private const int FirstFileSector = 25;
 
+    public const string VolumeSuffix = "-seed.iso";
+
     /// <summary>Name of a node's seed volume in the pool.</summary>
-    public static string VolumeName(string nodeName) => $"{nodeName}-seed.iso";
+    public static string VolumeName(string nodeName) => nodeName + VolumeSuffix;
 
     public static string MetaData(Node node) =>
         $"instance-id: {node.Uuid}\nlocal-hostname: {node.Name}\n";

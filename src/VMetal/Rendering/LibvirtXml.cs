@@ -228,7 +228,7 @@ public sealed class LibvirtXml(RenderOptions options)
             new XAttribute("type", "file"),
             new XAttribute("device", "cdrom"),
             new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "raw")),
-            new XElement("source", new XAttribute("file", $"{Options.PoolPath.TrimEnd('/')}/{Images.NoCloudSeed.VolumeName(node.Name)}")),
+            new XElement("source", new XAttribute("file", Options.VolumePath(Images.NoCloudSeed.VolumeName(node.Name)))),
             new XElement("target", new XAttribute("dev", device), new XAttribute("bus", sata ? "sata" : "ide")),
             new XElement("readonly"));
     }

@@ -33,7 +33,10 @@ public sealed record RenderOptions
     public string NvramDirectory { get; init; } = "/var/lib/libvirt/qemu/nvram";
 
     /// <summary>Host path of a node disk: disks are plain files in the pool directory.</summary>
-    public string DiskPath(Topology.NodeDisk disk) => $"{PoolPath.TrimEnd('/')}/{disk.VolumeName}";
+    public string DiskPath(Topology.NodeDisk disk) => VolumePath(disk.VolumeName);
+
+    /// <summary>Path of a volume of the pool (a dir pool: the file of that name in <see cref="PoolPath"/>).</summary>
+    public string VolumePath(string volumeName) => $"{PoolPath.TrimEnd('/')}/{volumeName}";
 
     public string SerialLogPath(string domainName) => $"{SerialLogDirectory.TrimEnd('/')}/{domainName}-serial.log";
 
