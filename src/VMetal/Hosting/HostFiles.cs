@@ -31,14 +31,18 @@ public static class HostFiles
         FileWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new FileWriteOptions();
+        // A client that dies mid-transfer closes the channel, which the remote cat reads as a normal end of
+        // input: only a file of the announced length replaces the old one (else a killed run leaves it truncated).
+        var length = content.CanSeek ? content.Length - content.Position : -1;
         var script =
-            "set -e; umask 077; dst=$1; dir=$(dirname -- \"$dst\"); " +
+            "set -e; umask 077; dst=$1; len=$2; dir=$(dirname -- \"$dst\"); " +
             (options.CreateDirectories ? "mkdir -p -- \"$dir\"; " : string.Empty) +
             "tmp=$(mktemp \"$dst.vmetal.XXXXXX\"); trap 'rm -f \"$tmp\"' EXIT; cat >\"$tmp\"; " +
+            "if [ \"$len\" -ge 0 ] && [ \"$(wc -c <\"$tmp\")\" -ne \"$len\" ]; then echo \"$dst: input ended early\" >&2; exit 1; fi; " +
             $"chmod {OctalMode(options.Mode)} \"$tmp\"; " +
             (options.Owner is null ? string.Empty : $"chown {ShellQuote.Quote(options.Owner)} \"$tmp\"; ") +
             "mv -f \"$tmp\" \"$dst\"; trap - EXIT";
-        var command = new HostCommand($"sh -c {ShellQuote.Quote(script)} vmetal-write {ShellQuote.Quote(path)}") { Sudo = options.Sudo };
+        var command = new HostCommand($"sh -c {ShellQuote.Quote(script)} vmetal-write {ShellQuote.Quote(path)} {length}") { Sudo = options.Sudo };
         await using var process = await host.StartAsync(command, cancellationToken);
         await using (var stdin = process.StandardInput)
         {

@@ -53,6 +53,47 @@ public sealed class LocalHostConnectionTests
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
     }
 
+    /// <summary>A client killed mid-transfer looks to the remote side like input that ended early: the old file must stay.</summary>
+    [Fact]
+    public async Task Input_that_ends_before_its_announced_length_leaves_the_old_file_in_place()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("record.json");
+        await File.WriteAllTextAsync(path, "{\"old\":true}", TestContext.Current.CancellationToken);
+
+        var error = await Assert.ThrowsAsync<HostCommandException>(() =>
+            _host.WriteFileAsync(path, new EndsEarlyStream(announced: 1000, delivered: 10)));
+
+        Assert.Contains("input ended early", error.Message, StringComparison.Ordinal);
+        Assert.Equal("{\"old\":true}", await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
+        Assert.Single(Directory.GetFiles(directory.Path));
+    }
+
+    /// <summary>Says it holds <c>announced</c> bytes but ends after <c>delivered</c>, as a dying client's transfer does.</summary>
+    private sealed class EndsEarlyStream(long announced, int delivered) : Stream
+    {
+        private int _sent;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => announced;
+        public override long Position { get => _sent; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var chunk = Math.Min(count, delivered - _sent);
+            Array.Fill(buffer, (byte)'x', offset, chunk);
+            _sent += chunk;
+            return chunk;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     [Fact]
     public async Task Reading_a_missing_file_fails_with_the_command_error()
     {

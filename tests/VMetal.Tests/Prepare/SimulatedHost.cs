@@ -87,7 +87,9 @@ internal sealed partial class SimulatedHost(HostProfile profile) : IHostConnecti
         var marker = command.Text.IndexOf("vmetal-write ", StringComparison.Ordinal);
         if (marker < 0)
             throw new InvalidOperationException($"{Profile.Name} was asked to stream a command it does not know: {command.Text}");
-        var path = Unquote(command.Text[(marker + "vmetal-write ".Length)..]);
+        // Arguments: the quoted path, then the announced length.
+        var arguments = command.Text[(marker + "vmetal-write ".Length)..];
+        var path = Unquote(arguments[..arguments.LastIndexOf(' ')]);
         return Task.FromResult<IHostProcess>(new FileWrite(content =>
         {
             Files[path] = content;
