@@ -87,7 +87,7 @@ public sealed class VirshCommand : CommandBase
         {
             await using var host = await requestContext.ConnectAsync(cancellationToken);
             var records = await new HostWorkspaceRecordStore(host).LoadAllAsync(cancellationToken);
-            TopologyExtension.CheckSamePrefix(records.FirstOrDefault(r => r.Workspace == workspace), draft.Prefix, workspace);
+            TopologyExtension.CheckSamePrefix(records.Mine(workspace, host.Target.ToString()), draft.Prefix, workspace);
             return invocation;
         }
 

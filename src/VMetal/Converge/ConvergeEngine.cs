@@ -109,16 +109,16 @@ public sealed class ConvergeEngine(
         await using var hostLock = await acquireHostLock(cancellationToken);
         Timed("host lock taken");
         var allRecords = await records.LoadAllAsync(cancellationToken);
-        Timed($"{allRecords.Count} workspace record(s) read");
-        var mine = allRecords.FirstOrDefault(r => r.Workspace == workspace);
-        var others = allRecords.Where(r => r.Workspace != workspace).ToList();
+        Timed($"{allRecords.Records.Count} workspace record(s) read");
         var facts = await hypervisor.GetFactsAsync(cancellationToken);
         Timed("host facts read");
+        var mine = allRecords.Mine(workspace, facts.Hostname);
+        var others = allRecords.Records.Where(r => r.Workspace != workspace).ToList();
         var render = request.Render with
         {
             DomainType = request.DomainType ?? (facts.KvmAvailable ? DomainType.Kvm : DomainType.Qemu),
         };
-        var warnings = new List<string>();
+        var warnings = allRecords.WarningsForOthers(workspace).ToList();
         if (render.DomainType == DomainType.Qemu && request.DomainType is null)
             warnings.Add($"{facts.Hostname} has no usable KVM: VMs run under software emulation (type='qemu'), much slower than on a KVM host");
 
@@ -174,6 +174,7 @@ public sealed class ConvergeEngine(
     /// <summary>Removes everything the workspace owns: domains (with NVRAM), disks, networks (and their leases), its record.</summary>
     public Task<TeardownResult> DownAsync(string workspace, IConvergeProgress progress, CancellationToken cancellationToken) =>
         TeardownAsync(records => records.Where(r => r.Workspace == workspace).ToList(),
+            unreadable => unreadable.Where(u => u.Workspace == workspace).ToList(),
             domain => domain.Owner?.Workspace == workspace, null, progress, cancellationToken);
 
     /// <summary>
@@ -182,6 +183,7 @@ public sealed class ConvergeEngine(
     /// </summary>
     public Task<TeardownResult> CleanupAsync(string? prefix, IConvergeProgress progress, CancellationToken cancellationToken) =>
         TeardownAsync(records => records.Where(r => prefix is null || r.Prefix == prefix).ToList(),
+            unreadable => prefix is null ? [.. unreadable] : [], // an unreadable record's prefix is unknown
             domain => domain.Owner is { } owner && (prefix is null || owner.Prefix == prefix), null, progress, cancellationToken);
 
     /// <summary>Removes some nodes of a workspace (domain, disks, fixed leases); `up` leaves them out afterwards.</summary>
@@ -190,12 +192,18 @@ public sealed class ConvergeEngine(
     {
         var selected = nodes.ToHashSet(StringComparer.Ordinal);
         return await TeardownAsync(records => records.Where(r => r.Workspace == workspace).ToList(),
+            unreadable =>
+            {
+                // Removing some nodes rewrites the record: an unreadable one must be fixed first.
+                _ = new WorkspaceRecordSet([], unreadable).Mine(workspace, "the hypervisor");
+                return [];
+            },
             domain => domain.Owner?.Workspace == workspace, selected, progress, cancellationToken);
     }
 
     public async Task<LabStatus> StatusAsync(string workspace, CancellationToken cancellationToken)
     {
-        var mine = (await records.LoadAllAsync(cancellationToken)).FirstOrDefault(r => r.Workspace == workspace);
+        var mine = (await records.LoadAllAsync(cancellationToken)).Mine(workspace, "the hypervisor");
         var actual = await hypervisor.ObserveAsync(mine?.PoolName ?? "", "", [], cancellationToken);
         var domains = actual.Domains.Where(d => d.Owner?.Workspace == workspace).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
         var networks = actual.Networks.Where(n => n.Owner?.Workspace == workspace || mine?.Networks.ContainsKey(n.Name) == true).ToList();
@@ -209,15 +217,25 @@ public sealed class ConvergeEngine(
     }
 
     private async Task<TeardownResult> TeardownAsync(Func<IReadOnlyList<WorkspaceRecord>, List<WorkspaceRecord>> selectRecords,
-        Func<ObservedDomain, bool> selectDomains, IReadOnlySet<string>? nodes, IConvergeProgress progress, CancellationToken cancellationToken)
+        Func<IReadOnlyList<UnreadableWorkspaceRecord>, List<UnreadableWorkspaceRecord>> selectUnreadable, Func<ObservedDomain, bool> selectDomains, IReadOnlySet<string>? nodes, IConvergeProgress progress, CancellationToken cancellationToken)
     {
         await using var hostLock = await acquireHostLock(cancellationToken);
-        var chosen = selectRecords(await records.LoadAllAsync(cancellationToken));
+        var all = await records.LoadAllAsync(cancellationToken);
+        var chosen = selectRecords(all.Records);
+        // An unreadable record cannot say which disks are its workspace's, but the marks in the
+        // domain and network XML still do: those go, the record is set aside, the disks stay.
+        var unreadable = selectUnreadable(all.Unreadable);
+        foreach (var bad in all.Unreadable.Except(unreadable))
+            progress.Warning($"workspace record {bad.Path} is unreadable ({bad.Reason}); workspace '{bad.Workspace}' is left alone");
+        foreach (var bad in unreadable)
+            progress.Warning($"workspace record {bad.Path} is unreadable ({bad.Reason}): workspace '{bad.Workspace}' loses only what "
+                             + "its domain and network marks prove; its disks, if any, stay in the pool, and the record is set aside");
         var volumeNames = chosen.SelectMany(r => r.Volumes.Keys).ToHashSet(StringComparer.Ordinal);
         var pools = chosen.Select(r => r.PoolName).Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).ToList();
         var actual = await hypervisor.ObserveAsync(pools.FirstOrDefault() ?? "", "", volumeNames, cancellationToken);
         // Domains marked by vmetal whose record is gone are still vmetal's: remove them too.
         var workspaces = chosen.Select(r => r.Workspace)
+            .Concat(unreadable.Select(u => u.Workspace))
             .Concat(actual.Domains.Where(selectDomains).Select(d => d.Owner!.Workspace))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
@@ -249,7 +267,9 @@ public sealed class ConvergeEngine(
                     applied.Add(change);
                 progress.Applied(change);
             }, cancellationToken);
-            if (nodes is null)
+            if (unreadable.FirstOrDefault(u => u.Workspace == workspace) is { } bad)
+                await records.SetAsideAsync(bad, cancellationToken);
+            else if (nodes is null)
                 await records.DeleteAsync(workspace, cancellationToken);
             else
                 await records.SaveAsync(final, cancellationToken);

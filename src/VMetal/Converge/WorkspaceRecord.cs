@@ -50,10 +50,40 @@ public sealed record WorkspaceRecord
     public static bool IsValidWorkspaceName(string name) => ValidName.IsMatch(name);
 }
 
+/// <summary>A record file on the host that does not parse (edited by hand, a disk that filled up, a newer vmetal).</summary>
+public sealed record UnreadableWorkspaceRecord(string Workspace, string Path, string Reason);
+
+/// <summary>Every workspace record on a host; one unreadable record must not stop work on the others.</summary>
+public sealed record WorkspaceRecordSet(IReadOnlyList<WorkspaceRecord> Records, IReadOnlyList<UnreadableWorkspaceRecord> Unreadable)
+{
+    public static readonly WorkspaceRecordSet Empty = new([], []);
+
+    /// <summary>
+    /// The workspace's own record (null when it has none). Its own record is what proves which
+    /// volumes are its own, so an unreadable one stops the run instead of being guessed around.
+    /// </summary>
+    public WorkspaceRecord? Mine(string workspace, string host)
+    {
+        if (Unreadable.FirstOrDefault(u => u.Workspace == workspace) is { } bad)
+            throw new VMetalException(FailureKind.OperationFailed,
+                $"the record of workspace '{workspace}' ({bad.Path} on {host}) is unreadable ({bad.Reason}); it is what proves which "
+                + "disks are this workspace's. Fix the file, or run `vmetal down` (it removes the domains and networks marked as this "
+                + "workspace's and sets the record aside; disks it cannot prove are left in the pool)");
+        return Records.FirstOrDefault(r => r.Workspace == workspace);
+    }
+
+    /// <summary>One warning per unreadable record of another workspace.</summary>
+    public IEnumerable<string> WarningsForOthers(string workspace) => Unreadable.Where(u => u.Workspace != workspace)
+        .Select(u => $"workspace record {u.Path} is unreadable ({u.Reason}); workspace '{u.Workspace}' is ignored by this run");
+}
+
 /// <summary>Where workspace records live; a seam so the engine runs against fakes in unit tests.</summary>
 public interface IWorkspaceRecordStore
 {
-    Task<IReadOnlyList<WorkspaceRecord>> LoadAllAsync(CancellationToken cancellationToken);
+    Task<WorkspaceRecordSet> LoadAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>Renames an unreadable record out of the way (kept for a human to look at), so later runs start clean.</summary>
+    Task SetAsideAsync(UnreadableWorkspaceRecord record, CancellationToken cancellationToken);
 
     Task SaveAsync(WorkspaceRecord record, CancellationToken cancellationToken);
 
@@ -67,32 +97,44 @@ public sealed class HostWorkspaceRecordStore(IHostConnection host, string direct
     public const string DefaultDirectory = "/var/lib/vmetal/workspaces";
     private const char Separator = '\u001e';
 
-    public async Task<IReadOnlyList<WorkspaceRecord>> LoadAllAsync(CancellationToken cancellationToken)
+    public async Task<WorkspaceRecordSet> LoadAllAsync(CancellationToken cancellationToken)
     {
         // Every record in one round trip.
         var result = await host.RunCheckedAsync(HostCommand.AsRoot(
             $"for f in {ShellQuote.Quote(directory)}/*.json; do [ -e \"$f\" ] || continue; printf '\\036%s\\n' \"$f\"; cat \"$f\"; done"),
             cancellationToken);
         var records = new List<WorkspaceRecord>();
+        var unreadable = new List<UnreadableWorkspaceRecord>();
         foreach (var chunk in result.Stdout.Split(Separator, StringSplitOptions.RemoveEmptyEntries))
         {
             var newline = chunk.IndexOf('\n', StringComparison.Ordinal);
             if (newline < 0)
                 continue;
             var path = chunk[..newline];
+            var workspace = System.IO.Path.GetFileNameWithoutExtension(path);
             try
             {
-                records.Add(JsonSerializer.Deserialize<WorkspaceRecord>(chunk[(newline + 1)..], WorkspaceRecord.Json)
-                            ?? throw new JsonException("empty"));
+                var record = JsonSerializer.Deserialize<WorkspaceRecord>(chunk[(newline + 1)..], WorkspaceRecord.Json)
+                             ?? throw new JsonException("the file holds null");
+                if (record.Workspace != workspace)
+                    throw new JsonException($"it names workspace '{record.Workspace}'");
+                records.Add(record);
             }
             catch (JsonException ex)
             {
-                throw new VMetalException(FailureKind.OperationFailed,
-                    $"workspace record {path} on {host.Target} is unreadable ({ex.Message}); fix or remove it by hand", ex);
+                unreadable.Add(new UnreadableWorkspaceRecord(workspace, path, FirstLine(ex.Message)));
             }
         }
-        return records;
+        return new WorkspaceRecordSet(records, unreadable);
     }
+
+    public async Task SetAsideAsync(UnreadableWorkspaceRecord record, CancellationToken cancellationToken)
+    {
+        var aside = $"{record.Path}.unreadable-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
+        await host.RunCheckedAsync(HostCommand.AsRoot($"mv -f {ShellQuote.Quote(record.Path)} {ShellQuote.Quote(aside)}"), cancellationToken);
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
     public async Task SaveAsync(WorkspaceRecord record, CancellationToken cancellationToken)
     {

@@ -10,7 +10,8 @@
 #   * a persistent private mount namespace on top of it: /etc is an overlay
 #     (users, sudoers, polkit rules and libvirt definitions made inside stay
 #     inside), and /var/lib/libvirt, /var/log/libvirt, /var/cache/libvirt,
-#     /run/libvirt, /run/dbus, /home and /root are private directories.  The
+#     /run/libvirt, /run/dbus, /home, /root and /var/lib/vmetal (vmetal's
+#     records, lock, image cache and BMC on the "hypervisor") are private.  The
 #     sandbox therefore never sees or disturbs a libvirtd, D-Bus or user of the
 #     host, and `down` can wipe it completely;
 #   * inside both: virtlogd, a system D-Bus + polkitd, libvirtd (under a child
@@ -188,6 +189,7 @@ setup_network() {
 # The private tree starts as a copy of the package-created directories, so
 # libvirt finds the ownership and modes it expects.
 seed_private_tree() {
+    install -d -m 0755 "$FS/var-lib-vmetal"   # also for trees made before it was private
     [[ -d $FS/var-lib-libvirt ]] && return 0
     log "creating the sandbox's private file tree in $FS"
     install -d -m 0755 "$FS" "$FS/etc-upper" "$FS/etc-work" "$FS/home" "$FS/run-libvirt" "$FS/run-dbus" "$LOGS"
@@ -211,7 +213,9 @@ setup_mount_namespace() {
     # shellcheck disable=SC2016  # the inner script expands its own variables
     nsenter 9>&- --net="/run/netns/$NS" -- unshare --mount="$MNT_NS" --propagation slave -- \
         /bin/sh -ec '
-            fs=$1 cache=$2 run=$3 mask=$4
+            fs=$1 cache=$2 run=$3 mask=$4 state=$5
+            mkdir -p "$run/state-view"
+            mount --bind "$state" "$run/state-view"
             # sysfs of this netns (so /sys/class/net shows the sandbox links),
             # but with the host cgroup tree, which libvirt needs for guests.
             tmp=$(mktemp -d "$run/sys.XXXXXX")
@@ -228,7 +232,14 @@ setup_mount_namespace() {
             mount --bind "$fs/run-dbus" /run/dbus
             mount --bind "$fs/home" /home
             mount --bind "$fs/root" /root
-            if [ -n "$mask" ]; then mount --bind "$mask" /dev/kvm; fi' vmetal-sbx-mounts "$FS" "$CACHE" "$RUN" "$(kvm_mask)"
+            # vmetal'"'"'s own hypervisor state (workspace records, lock, image cache, BMC) is
+            # the sandbox'"'"'s too, so down wipes it; the sandbox'"'"'s state dir stays visible.
+            mkdir -p /var/lib/vmetal
+            mount --bind "$fs/var-lib-vmetal" /var/lib/vmetal
+            case $state in
+                /var/lib/vmetal/*) mkdir -p "$state"; mount --bind "$run/state-view" "$state"; umount "$run/state-view" ;;
+            esac
+            if [ -n "$mask" ]; then mount --bind "$mask" /dev/kvm; fi' vmetal-sbx-mounts "$FS" "$CACHE" "$RUN" "$(kvm_mask)" "$STATE"
     hide_kvm_from_libvirt
 }
 

@@ -72,6 +72,49 @@ public sealed class RobustnessTests(SandboxFixture sandbox)
         }
     }
 
+    [Fact]
+    public async Task An_unreadable_workspace_record_blocks_only_its_own_workspace_and_down_recovers_from_it()
+    {
+        await using var lab = new TestLab(sandbox, "rec");
+        var records = VMetal.Converge.HostWorkspaceRecordStore.DefaultDirectory;
+        var other = $"{records}/{lab.Prefix}-other.json";
+        var mine = $"{records}/{lab.Workspace}.json";
+        try
+        {
+            // Another workspace's record that does not parse: a warning, not a blocker.
+            await sandbox.RunAsync($"mkdir -p {records} && printf '{{\"workspace\": ' > {other}", sudo: true);
+            var up = await lab.RunCheckedAsync(lab.UpArgs(TestLab.SmallTopology));
+            Assert.Contains($"{lab.Prefix}-other.json is unreadable", up.Stderr, StringComparison.Ordinal);
+
+            // Its own record cut short: up refuses (exit 1) and changes nothing ...
+            await sandbox.RunAsync($"truncate -s 20 {mine}", sudo: true);
+            var before = await lab.ObjectsAsync();
+            var refused = await lab.RunAsync(lab.UpArgs(TestLab.SmallTopology));
+            Assert.True(refused.ExitCode == 1, refused.Stderr);
+            Assert.Contains("vmetal down", refused.Stderr, StringComparison.Ordinal);
+            var unchanged = await lab.ObjectsAsync();
+            Assert.Equal(before.Domains, unchanged.Domains);
+            Assert.Equal(before.Volumes, unchanged.Volumes);
+
+            // ... and down removes what the marks prove, keeps the disks, sets the record aside.
+            var down = await lab.RunCheckedAsync(lab.Args("down"));
+            Assert.Contains("set aside", down.Stderr, StringComparison.Ordinal);
+            var after = await lab.ObjectsAsync();
+            Assert.Empty(after.Domains);
+            Assert.Empty(after.Networks);
+            Assert.Equal(before.Volumes, after.Volumes);
+            var aside = (await sandbox.RunAsync($"ls {records} | grep -c '^{lab.Workspace}.json.unreadable-'", sudo: true)).Stdout.Trim();
+            Assert.Equal("1", aside);
+            Assert.NotEqual(0, (await sandbox.RunAsync($"test -e {mine}", sudo: true)).ExitCode);
+        }
+        finally
+        {
+            await sandbox.RunAsync($"rm -f {other} {mine}.unreadable-*", sudo: true);
+            foreach (var volume in (await lab.ObjectsAsync()).Volumes)
+                await sandbox.VirshAsync("vol-delete", $"/var/lib/libvirt/images/{volume}");
+        }
+    }
+
     /// <summary>Runs vmetal and SIGKILLs it as soon as a log line contains <paramref name="trigger"/>; false if it ended first.</summary>
     private static async Task<bool> RunUntilAsync(string[] args, string trigger)
     {

@@ -262,6 +262,60 @@ public sealed class ConvergeEngineTests
     }
 
     [Fact]
+    public async Task Another_workspaces_unreadable_record_is_a_warning_not_a_blocker()
+    {
+        _records.MakeUnreadable("broken");
+
+        var result = await Up(Request());
+        await Engine().DownAsync("ws", _progress, CancellationToken.None);
+
+        Assert.Contains(result.Warnings, w => w.Contains("broken.json is unreadable", StringComparison.Ordinal));
+        Assert.Contains(_progress.Messages, m => m.Contains("workspace 'broken' is left alone", StringComparison.Ordinal));
+        Assert.Empty(_hypervisor.Domains);
+        Assert.True(_records.Unreadable.ContainsKey("broken"));
+    }
+
+    [Fact]
+    public async Task An_unreadable_own_record_stops_up_before_anything_changes()
+    {
+        await Up(Request());
+        _records.Records.TryRemove("ws", out _);
+        _records.MakeUnreadable("ws");
+        var calls = _hypervisor.Calls.Count;
+
+        var error = await Assert.ThrowsAsync<VMetalException>(() => Up(Request()));
+        var removeError = await Assert.ThrowsAsync<VMetalException>(() => Engine().RemoveNodesAsync("ws", ["compute-1"], _progress, CancellationToken.None));
+
+        Assert.Equal(FailureKind.OperationFailed, error.Kind);
+        Assert.Contains("ws.json", error.Message, StringComparison.Ordinal);
+        Assert.Contains("vmetal down", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ws.json", removeError.Message, StringComparison.Ordinal);
+        Assert.Equal(calls, _hypervisor.Calls.Count);
+    }
+
+    [Fact]
+    public async Task Down_with_an_unreadable_own_record_removes_the_marked_objects_keeps_the_disks_and_sets_the_record_aside()
+    {
+        await Up(Request());
+        _records.Records.TryRemove("ws", out _);
+        _records.MakeUnreadable("ws");
+
+        await Engine().DownAsync("ws", _progress, CancellationToken.None);
+        var again = await Assert.ThrowsAsync<OwnershipConflictException>(() => Up(Request()));
+
+        Assert.Equal("ws", Assert.Single(_records.SetAside).Workspace);
+        Assert.Empty(_records.Unreadable);
+        Assert.Contains(_progress.Messages, m => m.Contains("disks, if any, stay in the pool", StringComparison.Ordinal));
+        // Domains and networks carry vmetal's mark, so they went; the disks are unproven, so they
+        // stayed, and the next up refuses to adopt them rather than overwrite someone's data.
+        Assert.Empty(_hypervisor.Domains);
+        Assert.Empty(_hypervisor.Networks);
+        Assert.Equal(5, _hypervisor.Volumes.Count);
+        Assert.Equal(5, again.Conflicts.Count);
+        Assert.All(again.Conflicts, c => Assert.Contains("volume", c, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Removing_an_unknown_node_is_bad_input_that_changes_nothing()
     {
         await Up(Request());

@@ -188,8 +188,23 @@ internal sealed class FakeRecordStore : IWorkspaceRecordStore
 
     public int Saves { get; private set; }
 
-    public Task<IReadOnlyList<WorkspaceRecord>> LoadAllAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<WorkspaceRecord>>(Records.Values.ToList());
+    /// <summary>Record files that do not parse, by workspace.</summary>
+    public ConcurrentDictionary<string, UnreadableWorkspaceRecord> Unreadable { get; } = new(StringComparer.Ordinal);
+
+    public List<UnreadableWorkspaceRecord> SetAside { get; } = [];
+
+    public Task<WorkspaceRecordSet> LoadAllAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new WorkspaceRecordSet(Records.Values.ToList(), Unreadable.Values.ToList()));
+
+    public Task SetAsideAsync(UnreadableWorkspaceRecord record, CancellationToken cancellationToken)
+    {
+        Unreadable.TryRemove(record.Workspace, out _);
+        SetAside.Add(record);
+        return Task.CompletedTask;
+    }
+
+    public void MakeUnreadable(string workspace) =>
+        Unreadable[workspace] = new UnreadableWorkspaceRecord(workspace, $"/var/lib/vmetal/workspaces/{workspace}.json", "'x' is an invalid start of a value");
 
     public Task SaveAsync(WorkspaceRecord record, CancellationToken cancellationToken)
     {
