@@ -20,6 +20,10 @@ public sealed record BmcHostOptions(string ConfigPath, string StateDirectory)
     public bool WatchConfiguration { get; init; } = true;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the self-signed Redfish certificate generated for a workspace is kept (the workspace's `down` deletes it).</summary>
+    public static string SelfSignedCertificatePath(string stateDirectory, string workspace) =>
+        $"{stateDirectory.TrimEnd('/')}/tls/{workspace}.pfx";
 }
 
 /// <summary>
@@ -192,7 +196,8 @@ public sealed partial class BmcHost : IAsyncDisposable
             return owner.Redfish!.CertificateFile is { } file
                 ? TlsCertificates.Load(file, owner.Redfish.CertificateKeyFile)
                 : TlsCertificates.LoadOrCreateSelfSigned(
-                    Path.Combine(_options.StateDirectory, "tls", $"{owner.Workspace}.pfx"), $"vmetal BMC {owner.Workspace}", [endPoint.Address], _options.Time);
+                    BmcHostOptions.SelfSignedCertificatePath(_options.StateDirectory, owner.Workspace), $"vmetal BMC {owner.Workspace}",
+                    [endPoint.Address], _options.Time);
         }
         catch (Exception error) when (error is CryptographicException or IOException or UnauthorizedAccessException)
         {

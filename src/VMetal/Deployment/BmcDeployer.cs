@@ -95,8 +95,10 @@ public sealed class BmcDeployer(IHostConnection host)
     public async Task<IReadOnlyList<BmcStep>> RemoveAsync(string workspace, CancellationToken cancellationToken)
     {
         var path = $"{ConfigDirectory}/{BmcConfigFile.FileName(workspace)}";
+        var certificate = ShellQuote.Quote(BmcHostOptions.SelfSignedCertificatePath(BmcHostOptions.DefaultStateDirectory, workspace));
         var result = await host.RunCheckedAsync(HostCommand.AsRoot(
-            $"if [ -e {path} ]; then rm -f {path}; echo removed; fi; ls {ConfigDirectory}/*.json 2>/dev/null | wc -l"), cancellationToken);
+            $"if [ -e {path} ]; then rm -f {path}; echo removed; fi; rm -f {certificate}; ls {ConfigDirectory}/*.json 2>/dev/null | wc -l"),
+            cancellationToken);
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var steps = new List<BmcStep>();
         if (lines.Contains("removed"))

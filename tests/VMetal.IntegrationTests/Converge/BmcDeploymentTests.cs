@@ -41,7 +41,10 @@ public sealed class BmcDeploymentTests(SandboxFixture sandbox)
             ["-I", "lanplus", "-H", node.Address, "-p", node.Port, "-U", node.User, "-P", "not-the-password", "power", "status"]);
         Assert.NotEqual(0, wrong.ExitCode);
 
+        var certificate = $"/var/lib/vmetal/bmc/tls/{lab.Workspace}.pfx";
+        Assert.Equal(0, (await sandbox.RunAsync($"test -s {certificate}", sudo: true)).ExitCode);
         await lab.RunCheckedAsync(lab.Args("down"));
+        Assert.NotEqual(0, (await sandbox.RunAsync($"test -e {certificate}", sudo: true)).ExitCode);
         var gone = await sandbox.RunInNetworkNamespaceAsync("ipmitool",
             ["-I", "lanplus", "-H", node.Address, "-p", node.Port, "-U", node.User, "-P", node.Password, "-R", "1", "-N", "2", "power", "status"]);
         Assert.NotEqual(0, gone.ExitCode);
