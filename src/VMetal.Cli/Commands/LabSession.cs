@@ -18,11 +18,14 @@ internal sealed class LabSession : IAsyncDisposable
         Description = "Fail at once if another vmetal run holds the hypervisor's lock (default: wait for it)",
     };
 
-    private LabSession(IHostConnection host, LibvirtClient libvirt, ConvergeEngine engine)
+    private readonly Func<CancellationToken, Task<IAsyncDisposable>> _acquireLock;
+
+    private LabSession(IHostConnection host, LibvirtClient libvirt, Func<CancellationToken, Task<IAsyncDisposable>> acquireLock)
     {
         Host = host;
         Libvirt = libvirt;
-        Engine = engine;
+        _acquireLock = acquireLock;
+        Engine = new ConvergeEngine(new LibvirtHypervisor(libvirt), new HostWorkspaceRecordStore(host), acquireLock);
     }
 
     public IHostConnection Host { get; }
@@ -30,6 +33,9 @@ internal sealed class LabSession : IAsyncDisposable
     public LibvirtClient Libvirt { get; }
 
     public ConvergeEngine Engine { get; }
+
+    /// <summary>The hypervisor's run lock (waits, or fails with --no-wait), for work outside the engine.</summary>
+    public Task<IAsyncDisposable> LockAsync(CancellationToken cancellationToken) => _acquireLock(cancellationToken);
 
     /// <param name="beforeLibvirt">Runs on the host connection before libvirt is opened (prepare may install it).</param>
     public static async Task<LabSession> OpenAsync(CommandContext context, CancellationToken cancellationToken,
@@ -43,10 +49,8 @@ internal sealed class LabSession : IAsyncDisposable
             var libvirt = await HostLibvirt.ConnectAsync(host, LibvirtAccess.Root, cancellationToken);
             var wait = context.ParseResult.GetResult(NoWait) is null || !context.Get(NoWait);
             var owner = $"{Environment.UserName}@{Environment.MachineName} pid {Environment.ProcessId} workspace {context.WorkspaceName} since {DateTimeOffset.UtcNow:u}";
-            var engine = new ConvergeEngine(new LibvirtHypervisor(libvirt), new HostWorkspaceRecordStore(host),
-                async token => await HostLock.AcquireAsync(host, owner, wait,
-                    holder => context.Output.Info($"waiting for another vmetal run on {host.Target} ({holder})"), token));
-            return new LabSession(host, libvirt, engine);
+            return new LabSession(host, libvirt, async token => await HostLock.AcquireAsync(host, owner, wait,
+                holder => context.Output.Info($"waiting for another vmetal run on {host.Target} ({holder})"), token));
         }
         catch
         {

@@ -56,4 +56,11 @@ public interface IHypervisor
 
     /// <summary>Current DHCP leases of a network (for status and inventories).</summary>
     Task<IReadOnlyList<(string Mac, string Address)>> GetLeasesAsync(string network, CancellationToken cancellationToken);
+
+    /// <summary>Every volume in every active pool that is an overlay, with its backing file (image cache bookkeeping).</summary>
+    /// <param name="refresh">Rescan the pools first (finds files created behind libvirt's back).</param>
+    Task<IReadOnlyList<BackedVolume>> ListBackedVolumesAsync(bool refresh, CancellationToken cancellationToken);
 }
+
+/// <summary>A volume whose content sits on a backing file (a thin overlay).</summary>
+public sealed record BackedVolume(string Pool, string Name, string BackingPath);

@@ -230,6 +230,23 @@ public sealed class LibvirtHypervisor(LibvirtClient libvirt) : IHypervisor
         return new IPAddress(bytes);
     }
 
+    public async Task<IReadOnlyList<BackedVolume>> ListBackedVolumesAsync(bool refresh, CancellationToken cancellationToken)
+    {
+        var pools = await libvirt.ListAllStoragePoolsAsync(StoragePoolListFlags.Active, cancellationToken);
+        var perPool = await Task.WhenAll(pools.Select(async pool =>
+        {
+            if (refresh)
+                await libvirt.StoragePoolRefreshAsync(pool, cancellationToken);
+            var volumes = await libvirt.StoragePoolListAllVolumesAsync(pool, cancellationToken: cancellationToken);
+            var xmls = await Task.WhenAll(volumes.Select(volume => libvirt.StorageVolGetXmlDescAsync(volume, cancellationToken)));
+            return volumes.Zip(xmls, (volume, xml) =>
+                    (volume, backing: XDocument.Parse(xml).Root?.Element("backingStore")?.Element("path")?.Value))
+                .Where(pair => !string.IsNullOrEmpty(pair.backing))
+                .Select(pair => new BackedVolume(pool.Name, pair.volume.Name, pair.backing!));
+        }));
+        return perPool.SelectMany(volumes => volumes).ToList();
+    }
+
     private async Task<ObservedPool?> FindPoolAsync(string name, string path, CancellationToken cancellationToken)
     {
         var pools = await libvirt.ListAllStoragePoolsAsync(cancellationToken: cancellationToken);

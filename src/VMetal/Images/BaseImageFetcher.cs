@@ -66,6 +66,7 @@ public sealed class BaseImageFetcher(IHostConnection host)
                 qemu-img convert -f "$format" -O qcow2 "$part" "$part.qcow2" && mv -f "$part.qcow2" "$part" || exit 15 ;;
             *) echo "it is not a disk image qemu can use (format '$format')" >&2; exit 14 ;;
         esac
+        printf '%s\n' "$url" > "$file.url"   # for `vmetal images`
         chmod 0644 "$part" && mv -f "$part" "$file" || exit 10
         report downloaded
         """;

@@ -68,10 +68,27 @@ public sealed class BaseImageTests(SandboxFixture sandbox)
             // The next lab reuses it without a request.
             await lab.RunCheckedAsync([.. lab.UpArgs(OsNode), "--image-url", url]);
             Assert.Equal(1, server.GetsOf("base.qcow2"));
+
+            // `images` lists it with its URL and the overlay on it; --prune keeps it while that overlay exists ...
+            var listed = await lab.RunCheckedAsync([.. lab.Args("images", "--prune"), "-o", "json"]);
+            using (var images = JsonDocument.Parse(listed.Stdout))
+            {
+                var entry = images.RootElement.GetProperty("images").EnumerateArray().Single(i => i.GetProperty("path").GetString() == cached);
+                Assert.Equal(url, entry.GetProperty("url").GetString());
+                Assert.Contains(entry.GetProperty("usedBy").EnumerateArray(), u => u.GetString()!.EndsWith($"/{lab.Prefix}-undercloud-0-disk1.qcow2", StringComparison.Ordinal));
+                Assert.DoesNotContain(images.RootElement.GetProperty("removed").EnumerateArray(), r => r.GetString() == cached);
+            }
+            Assert.Equal("yes", (await sandbox.RunAsync($"test -s {cached} && echo yes", sudo: true)).Stdout.Trim());
+
+            // ... and deletes it once no volume uses it.
+            await lab.RunCheckedAsync(lab.Args("down"));
+            var pruned = await lab.RunCheckedAsync(lab.Args("images", "--prune"));
+            Assert.Contains($"deleted {cached}", pruned.Output, StringComparison.Ordinal);
+            Assert.Equal("", (await sandbox.RunAsync($"ls {cached}* 2>/dev/null", sudo: true)).Stdout.Trim());
         }
         finally
         {
-            await sandbox.RunAsync($"rm -f {cached}", sudo: true);
+            await sandbox.RunAsync($"rm -f {cached} {cached}.url", sudo: true);
         }
     }
 
@@ -111,7 +128,7 @@ public sealed class BaseImageTests(SandboxFixture sandbox)
         }
         finally
         {
-            await sandbox.RunAsync($"rm -f {cachedRaw}", sudo: true);
+            await sandbox.RunAsync($"rm -f {cachedRaw} {cachedRaw}.url", sudo: true);
         }
     }
 

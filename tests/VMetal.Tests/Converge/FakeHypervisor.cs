@@ -179,6 +179,12 @@ internal sealed class FakeHypervisor : IHypervisor
     private static int PrefixOf(XElement ip) => ip.Attribute("prefix") is { } prefix
         ? int.Parse(prefix.Value, System.Globalization.CultureInfo.InvariantCulture)
         : IPAddress.Parse((string)ip.Attribute("netmask")!).GetAddressBytes().Sum(b => System.Numerics.BitOperations.PopCount(b));
+
+    /// <summary>Overlays and their backing files, as ListBackedVolumesAsync reports them.</summary>
+    public List<BackedVolume> BackedVolumes { get; } = [];
+
+    public Task<IReadOnlyList<BackedVolume>> ListBackedVolumesAsync(bool refresh, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<BackedVolume>>(BackedVolumes.ToList());
 }
 
 /// <summary>Workspace records in memory.</summary>
