@@ -39,7 +39,9 @@ public static class VMetalCli
         stdout ??= Console.Out;
         stderr ??= Console.Error;
         var root = BuildRootCommand(services);
-        var parseResult = root.Parse(args);
+        // No @response-file expansion: '@' is an ordinary character in vmetal's arguments, and an
+        // infrared idiom like `-e @extra.yml` must reach vmetal's own check, not be expanded silently.
+        var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parseResult.Errors.Count > 0)
         {
             foreach (var error in parseResult.Errors)

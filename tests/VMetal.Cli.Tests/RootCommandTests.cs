@@ -51,6 +51,28 @@ public sealed class RootCommandTests
         Assert.Contains("--host", result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>Mistakes on the command line stop every command before it connects (the host here does not exist).</summary>
+    [Theory]
+    [InlineData("--workspace 'q;id>/tmp/pwned;x'", "down", "--workspace", "q;id>/tmp/pwned;x")]
+    [InlineData("--workspace '../escape'", "status", "--workspace", "../escape")]
+    [InlineData("--host is empty", "check", "--host", "")]
+    [InlineData("--connect-timeout 3000000: use 1 to 3600 seconds", "check", "--connect-timeout", "3000000")]
+    [InlineData("--connect-timeout 0", "check", "--connect-timeout", "0")]
+    [InlineData("--stack-user root", "prepare", "--stack-user", "root")]
+    [InlineData("leaves no step to run", "prepare", "--only", "packages", "--skip", "packages")]
+    [InlineData("--disk-pool 'relative/dir': give an absolute directory path", "check", "--disk-pool", "relative/dir")]
+    [InlineData("--pool-name 'bad name/x'", "plan", "--topology-nodes", "compute:1", "--pool-name", "bad name/x")]
+    [InlineData("--vnc-password is 9 characters long", "plan", "--topology-nodes", "compute:1", "--vnc-password", "secret123")]
+    [InlineData("cannot read SSH key /nonexistent/key", "exec", "--key", "/nonexistent/key", "--", "true")]
+    public async Task Bad_global_and_command_options_exit_2_before_connecting(string message, params string[] args)
+    {
+        var result = await CliRunner.RunAsync(args.Contains("--host") ? args : ["--host", "root@127.0.0.1:1", .. args]);
+
+        Assert.True(result.ExitCode == ExitCodes.BadInput, result.Stderr);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("connecting to", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Sandbox_env_as_json_is_machine_readable_on_stdout()
     {

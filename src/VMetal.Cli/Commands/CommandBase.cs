@@ -24,7 +24,9 @@ public abstract class CommandBase : Command
         var output = Services.CreateOutput(parseResult.GetValue(GlobalOptions.Output), parseResult.GetValue(GlobalOptions.Verbose));
         try
         {
-            return await ExecuteAsync(new CommandContext(parseResult, output, Services), cancellationToken);
+            var context = new CommandContext(parseResult, output, Services);
+            context.ValidateGlobalOptions();
+            return await ExecuteAsync(context, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

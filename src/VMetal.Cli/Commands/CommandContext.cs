@@ -20,6 +20,23 @@ public sealed class CommandContext(ParseResult parseResult, IConsoleOutput outpu
 
     public string WorkspaceName => Get(GlobalOptions.Workspace) ?? "default";
 
+    /// <summary>
+    /// Checks the options every command has before anything runs: the workspace name becomes file
+    /// names on both sides (and reaches root shells on the host), so it must be a plain name.
+    /// </summary>
+    /// <exception cref="UsageException">One of them is malformed.</exception>
+    public void ValidateGlobalOptions()
+    {
+        if (!Converge.WorkspaceRecord.IsValidWorkspaceName(WorkspaceName))
+            throw new UsageException($"--workspace '{WorkspaceName}': use 1-64 letters, digits, '.', '_' and '-', starting with a letter or digit");
+        if (ParseResult.GetResult(GlobalOptions.Host) is { Implicit: false } && string.IsNullOrWhiteSpace(Get(GlobalOptions.Host)))
+            throw new UsageException("--host is empty: pass user@address[:port] or 'local'");
+        if (Get(GlobalOptions.ConnectTimeout) is < 1 or > MaxConnectTimeoutSeconds)
+            throw new UsageException($"--connect-timeout {Get(GlobalOptions.ConnectTimeout)}: use 1 to {MaxConnectTimeoutSeconds} seconds");
+    }
+
+    private const int MaxConnectTimeoutSeconds = 3600;
+
     public string WorkspaceDirectory => Get(GlobalOptions.WorkspaceDir) is { Length: > 0 } directory
         ? Path.GetFullPath(directory)
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".vmetal", "workspaces", WorkspaceName);
@@ -30,7 +47,7 @@ public sealed class CommandContext(ParseResult parseResult, IConsoleOutput outpu
     /// </summary>
     public HostSettings ResolveHost()
     {
-        var timeout = TimeSpan.FromSeconds(Math.Max(1, Get(GlobalOptions.ConnectTimeout)));
+        var timeout = TimeSpan.FromSeconds(Get(GlobalOptions.ConnectTimeout));
         var explicitHost = Get(GlobalOptions.Host);
         HostSettings settings;
         if (explicitHost is { Length: > 0 })

@@ -164,8 +164,8 @@ internal static class InfraredFlags
             }
             if (attached is null)
                 position++;
-            if (flag.Name == "--extra-vars" && !argument.Contains('=', StringComparison.Ordinal))
-                problems.Add($"-e '{argument}': expected key=value, e.g. override.controller.memory=16384 (infrared's -e @FILE is not supported)");
+            if (flag.Name == "--extra-vars" && !argument.Contains('=', StringComparison.Ordinal) && !argument.StartsWith('@'))
+                problems.Add($"-e '{argument}': expected key=value or @FILE, e.g. override.controller.memory=16384");
             else
                 arguments.Add(flag, argument);
         }

@@ -101,9 +101,14 @@ public sealed class PrepareCommand : CommandBase
         var unknown = only.Concat(skip).Where(step => !HypervisorPreparer.StepNames.Contains(step)).ToList();
         if (unknown.Count > 0)
             throw new UsageException($"unknown step(s) {string.Join(", ", unknown)}; the steps are {string.Join(", ", HypervisorPreparer.StepNames)}");
+        if (only.Count > 0 && only.All(skip.Contains))
+            throw new UsageException($"--only {string.Join(",", only)} with --skip {string.Join(",", skip)} leaves no step to run");
         var user = context.Get(StackUser) ?? "stack";
         if (user.Length == 0 || user.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')) || user[0] == '-')
             throw new UsageException($"--stack-user '{user}' is not a valid user name");
+        // The undercloud key is authorised for this user and polkit lets it manage every VM: never root.
+        if (user == "root")
+            throw new UsageException("--stack-user root: the stack user gets the undercloud's key and libvirt rights, so it must be an ordinary user");
         return new PrepareOptions
         {
             WorkspaceDirectory = context.WorkspaceDirectory,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using VMetal.Cli.Commands;
 using VMetal.Cli.Output;
+using VMetal.Converge;
 using VMetal.Rendering;
 using VMetal.Topology;
 
@@ -130,6 +131,23 @@ public static class TopologyOptions
         BootMode.AcceptOnlyFromAmong("bios", "uefi");
         DiskBus.AcceptOnlyFromAmong("virtio", "scsi");
         DomainTypeOption.AcceptOnlyFromAmong("kvm", "qemu");
+        // Checked while parsing, so a bad value stops the command before any host is touched.
+        DiskPool.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } path && (!path.StartsWith('/') || path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+                result.AddError($"--disk-pool '{path}': give an absolute directory path on the hypervisor, without spaces");
+        });
+        PoolName.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } name && !WorkspaceRecord.IsValidWorkspaceName(name))
+                result.AddError($"--pool-name '{name}': use letters, digits, '.', '_' and '-'");
+        });
+        VncPassword.Validators.Add(result =>
+        {
+            // QEMU's VNC authentication (DES) takes at most 8 characters; libvirt refuses longer ones at define time.
+            if (result.GetValueOrDefault<string?>() is { Length: > 8 } password)
+                result.AddError($"--vnc-password is {password.Length} characters long: VNC allows at most 8");
+        });
     }
 
     public static IReadOnlyList<Option> TopologySelection =>

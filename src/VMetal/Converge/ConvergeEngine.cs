@@ -99,8 +99,7 @@ public sealed class ConvergeEngine(
     public async Task<ConvergeResult> ConvergeAsync(ConvergeRequest request, IConvergeProgress progress, CancellationToken cancellationToken)
     {
         var workspace = request.Topology.Workspace;
-        if (!WorkspaceRecord.IsValidWorkspaceName(workspace))
-            throw new VMetalException(FailureKind.BadInput, $"workspace name '{workspace}' is not valid: use letters, digits, '.', '_' and '-' (at most 64)");
+        WorkspaceRecord.RequireValidName(workspace);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         void Timed(string what) => progress.Status($"{what} ({clock.ElapsedMilliseconds} ms)");
         var draft = await LoadTopologyAsync(request.Topology, null, cancellationToken);
@@ -172,10 +171,13 @@ public sealed class ConvergeEngine(
     }
 
     /// <summary>Removes everything the workspace owns: domains (with NVRAM), disks, networks (and their leases), its record.</summary>
-    public Task<TeardownResult> DownAsync(string workspace, IConvergeProgress progress, CancellationToken cancellationToken) =>
-        TeardownAsync(records => records.Where(r => r.Workspace == workspace).ToList(),
+    public Task<TeardownResult> DownAsync(string workspace, IConvergeProgress progress, CancellationToken cancellationToken)
+    {
+        WorkspaceRecord.RequireValidName(workspace);
+        return TeardownAsync(records => records.Where(r => r.Workspace == workspace).ToList(),
             unreadable => unreadable.Where(u => u.Workspace == workspace).ToList(),
             domain => domain.Owner?.Workspace == workspace, null, progress, cancellationToken);
+    }
 
     /// <summary>
     /// Removes every vmetal-owned object on the host (every workspace's), or only the labs with

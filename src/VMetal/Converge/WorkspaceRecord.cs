@@ -48,6 +48,14 @@ public sealed record WorkspaceRecord
 
     /// <summary>Workspace names become file names on the host: letters, digits, '.', '_' and '-'.</summary>
     public static bool IsValidWorkspaceName(string name) => ValidName.IsMatch(name);
+
+    /// <exception cref="VMetalException">BadInput: the name could escape its directory or a shell.</exception>
+    public static void RequireValidName(string workspace)
+    {
+        if (!IsValidWorkspaceName(workspace))
+            throw new VMetalException(FailureKind.BadInput,
+                $"workspace name '{workspace}' is not valid: use letters, digits, '.', '_' and '-' (at most 64)");
+    }
 }
 
 /// <summary>A record file on the host that does not parse (edited by hand, a disk that filled up, a newer vmetal).</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using VMetal.Bmc.Configuration;
 using VMetal.Bmc.Hosting;
+using VMetal.Converge;
 using VMetal.Hosting;
 
 namespace VMetal.Deployment;
@@ -94,10 +95,12 @@ public sealed class BmcDeployer(IHostConnection host)
     /// <summary>Removes the workspace's configuration; the last workspace out stops the service.</summary>
     public async Task<IReadOnlyList<BmcStep>> RemoveAsync(string workspace, CancellationToken cancellationToken)
     {
+        WorkspaceRecord.RequireValidName(workspace);
         var path = $"{ConfigDirectory}/{BmcConfigFile.FileName(workspace)}";
+        var quoted = ShellQuote.Quote(path);
         var certificate = ShellQuote.Quote(BmcHostOptions.SelfSignedCertificatePath(BmcHostOptions.DefaultStateDirectory, workspace));
         var result = await host.RunCheckedAsync(HostCommand.AsRoot(
-            $"if [ -e {path} ]; then rm -f {path}; echo removed; fi; rm -f {certificate}; ls {ConfigDirectory}/*.json 2>/dev/null | wc -l"),
+            $"if [ -e {quoted} ]; then rm -f {quoted}; echo removed; fi; rm -f {certificate}; ls {ConfigDirectory}/*.json 2>/dev/null | wc -l"),
             cancellationToken);
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var steps = new List<BmcStep>();

@@ -12,6 +12,8 @@ public enum ConnectFailure
     HostKeyChanged,
     HostKeyRevoked,
     KeyUnreadable,
+    /// <summary>The key file named does not exist or is no file: a mistake in the input (exit 2), not in the connection.</summary>
+    KeyMissing,
     ProtocolError,
 }
 
@@ -19,7 +21,7 @@ public enum ConnectFailure
 public class HostConnectionException : VMetalException
 {
     public HostConnectionException(HostTarget host, ConnectFailure failure, string message, Exception? inner = null)
-        : base(FailureKind.Connection, message, inner)
+        : base(failure == ConnectFailure.KeyMissing ? FailureKind.BadInput : FailureKind.Connection, message, inner)
     {
         Host = host;
         Failure = failure;

@@ -45,17 +45,27 @@ public sealed class KnownHostsFile
         System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
 
     /// <summary>Loads the file; a missing file is an empty one.</summary>
+    /// <exception cref="VMetalException">BadInput: the path is a directory or cannot be read.</exception>
     public static KnownHostsFile Load(string path)
     {
+        if (Directory.Exists(path))
+            throw new VMetalException(FailureKind.BadInput, $"known_hosts {path} is a directory, not a file");
         var entries = new List<Entry>();
         if (File.Exists(path))
         {
             var lineNumber = 0;
-            foreach (var line in File.ReadLines(path))
+            try
             {
-                lineNumber++;
-                if (Entry.TryParse(line, lineNumber) is { } entry)
-                    entries.Add(entry);
+                foreach (var line in File.ReadLines(path))
+                {
+                    lineNumber++;
+                    if (Entry.TryParse(line, lineNumber) is { } entry)
+                        entries.Add(entry);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new VMetalException(FailureKind.BadInput, $"cannot read known_hosts {path}: {ex.Message}", ex);
             }
         }
         return new KnownHostsFile(path, entries);

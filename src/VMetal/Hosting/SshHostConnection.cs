@@ -253,7 +253,7 @@ public sealed class SshHostConnection : IHostConnection
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new HostConnectionException(target, ConnectFailure.KeyUnreadable, $"cannot read SSH key {path}: {ex.Message}", ex);
+            throw new HostConnectionException(target, ConnectFailure.KeyMissing, $"cannot read SSH key {path}: {ex.Message}", ex);
         }
     }
 

@@ -33,9 +33,10 @@ public sealed class WorkspaceFiles(string directory)
         File.Move(temporary, path, overwrite: true);
     }
 
+    /// <summary>Deletes the generated files; a directory that was never written (a failed first up, a new CI runner) is fine.</summary>
     public void DeleteGenerated()
     {
-        foreach (var file in GeneratedFiles)
+        foreach (var file in GeneratedFiles.Where(File.Exists))
             File.Delete(file);
     }
 }

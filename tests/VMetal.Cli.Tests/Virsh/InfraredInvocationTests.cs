@@ -120,7 +120,7 @@ public sealed class InfraredInvocationTests
     [InlineData("--prefix --topology-nodes c:1", "--prefix needs a value")]
     [InlineData("compute:1", "unexpected argument 'compute:1': vmetal virsh takes infrared's flags only (--flag value)")]
     [InlineData("-e override: --topology-nodes c:1",
-        "-e 'override:': expected key=value, e.g. override.controller.memory=16384 (infrared's -e @FILE is not supported)")]
+        "-e 'override:': expected key=value or @FILE, e.g. override.controller.memory=16384")]
     [InlineData("--host-address a --host-address b --topology-nodes c:1",
         "--host-address: vmetal drives one hypervisor per run, got a, b; run vmetal virsh once per hypervisor, each with its own --workspace")]
     [InlineData("--host-address a,b --topology-nodes c:1",

@@ -53,18 +53,19 @@ public sealed class VirshCommandTests
     }
 
     [Fact]
-    public async Task An_infrared_extra_vars_file_is_refused_with_a_hint()
+    public async Task An_infrared_extra_vars_file_is_read_as_in_infrared()
     {
-        // System.CommandLine reads @FILE as a response file, so the YAML's words arrive as arguments.
         using var directory = new TempDirectory();
         var file = directory.File("vars.yml");
-        await File.WriteAllTextAsync(file, "override:\n  compute:\n    memory: 128\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(file, "override:\n  compute:\n    memory: 1234\n", TestContext.Current.CancellationToken);
 
-        var result = await CliRunner.RunAsync("virsh", "--topology-nodes", "compute:1", "-e", "@" + file);
+        var result = await CliRunner.RunAsync("virsh", "-vv", "--host-address", ClosedLoopbackHost, "--topology-nodes", "compute:1", "-e", "@" + file);
+        var rendered = await CliRunner.RunAsync("render", "--topology-nodes", "compute:1", "-e", "@" + file, "-o", "json");
 
-        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
-        Assert.Contains("-e 'override:': expected key=value, e.g. override.controller.memory=16384 (infrared's -e @FILE is not supported)",
-            result.Stderr, StringComparison.Ordinal);
+        // The file is read and valid: bad input would stop at exit 2 before connecting.
+        Assert.Equal(ExitCodes.CannotConnect, result.ExitCode);
+        Assert.Equal(ExitCodes.Success, rendered.ExitCode);
+        Assert.Contains("\"memoryMiB\": 1234", rendered.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -193,6 +193,51 @@ public class TopologyLoaderTests
     }
 
     [Fact]
+    public async Task An_extra_vars_file_applies_its_override_mapping_like_the_same_key_value_arguments()
+    {
+        using var directory = new TempDirectory();
+        var file = directory.File("vars.yml");
+        await File.WriteAllTextAsync(file, """
+            provision_cleanup: noop.yml
+            override:
+              controller:
+                memory: 16384
+                disks:
+                  disk2:
+                    size: 10GiB
+              networks:
+                net2:
+                  mtu: 9000
+            """, TestContext.Current.CancellationToken);
+
+        var result = await TopologyLoader.LoadAsync(
+            new TopologyRequest { NodeCounts = "controller:1,compute:1", ExtraVars = ["@" + file, "override.compute.memory=512"] },
+            TestContext.Current.CancellationToken);
+
+        Assert.True(result.Succeeded, string.Join('\n', result.Errors));
+        var topology = result.Topology!;
+        Assert.Equal(16384, topology.Nodes[0].MemoryMiB);
+        Assert.Equal([64L << 30, 10L << 30], topology.Nodes[0].Disks.Select(disk => disk.SizeBytes));
+        Assert.Equal(512, topology.Nodes[1].MemoryMiB);
+        Assert.Equal(9000, topology.Networks[1].Mtu);
+        Assert.Contains(result.Warnings, w => w.Contains("'provision_cleanup' ignored", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Mistakes_in_an_extra_vars_file_point_at_the_file_and_line()
+    {
+        using var directory = new TempDirectory();
+        var file = directory.File("vars.yml");
+        await File.WriteAllTextAsync(file, "override:\n  controller:\n    memory: 1024\n  compute: 4\n", TestContext.Current.CancellationToken);
+
+        var result = await Topologies.FailAsync(new TopologyRequest { NodeCounts = "controller:1,compute:1", ExtraVars = ["@" + file] });
+        var missing = await Topologies.FailAsync(new TopologyRequest { NodeCounts = "compute:1", ExtraVars = ["@/nonexistent/vars.yml"] });
+
+        Assert.Contains(result.Errors, e => e.ToString().StartsWith($"{file}:4:", StringComparison.Ordinal) && e.ToString().Contains("override.compute is '4'", StringComparison.Ordinal));
+        Assert.Contains(missing.Errors, e => e.ToString().Contains("-e @/nonexistent/vars.yml: cannot read /nonexistent/vars.yml", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Network_overrides_reach_the_interface_lists()
     {
         var topology = await Topologies.LoadAsync(new TopologyRequest
