@@ -24,6 +24,10 @@ public sealed class RemoveNodesCommand : CommandBase
             throw new UsageException("remove-nodes: give at least one node name, e.g. compute-1,compute-2");
         await using var lab = await LabSession.OpenAsync(context, cancellationToken);
         var result = await lab.Engine.RemoveNodesAsync(context.WorkspaceName, names, new ConsoleProgress(context.Output, context.Output.Verbose), cancellationToken);
+        // Ironic and Ansible must not be handed nodes that no longer exist.
+        var files = new Outputs.WorkspaceFiles(context.WorkspaceDirectory);
+        foreach (var file in Outputs.OutputWriter.RemoveNodes(files, names.ToHashSet(StringComparer.Ordinal)))
+            context.Output.Detail($"rewrote {file}");
         return TeardownOutput.Report(context, result, string.Join(", ", names));
     }
 }

@@ -31,6 +31,48 @@ public static class OutputWriter
         return written;
     }
 
+    /// <summary>
+    /// Takes removed nodes out of the existing outputs (remove-nodes has no topology to regenerate them from):
+    /// their entries in the JSON files, their lines in the inventory, their Host blocks in the ssh config.
+    /// Files that do not exist are left alone.
+    /// </summary>
+    /// <returns>The files rewritten.</returns>
+    public static IReadOnlyList<string> RemoveNodes(WorkspaceFiles files, IReadOnlySet<string> names)
+    {
+        var written = new List<string>();
+        foreach (var path in new[] { files.Nodes, files.InstackEnv, files.State }.Where(File.Exists))
+        {
+            if (JsonNode.Parse(File.ReadAllText(path)) is not JsonObject root || root["nodes"] is not JsonArray nodes)
+                continue;
+            foreach (var node in nodes.Where(n => n?["name"]?.GetValue<string>() is { } name && names.Contains(name)).ToList())
+                nodes.Remove(node);
+            WorkspaceFiles.WriteAtomically(path, root.ToJsonString(Json) + "\n");
+            written.Add(path);
+        }
+        if (File.Exists(files.Inventory))
+        {
+            // A node's host line and its group memberships all start with its name.
+            var kept = File.ReadAllLines(files.Inventory).Where(line => !names.Contains(line.Split(' ', 2)[0]));
+            WorkspaceFiles.WriteAtomically(files.Inventory, string.Join('\n', kept) + "\n");
+            written.Add(files.Inventory);
+        }
+        if (File.Exists(files.SshConfig))
+        {
+            var kept = new List<string>();
+            var skipping = false;
+            foreach (var line in File.ReadAllLines(files.SshConfig))
+            {
+                if (line.StartsWith("Host ", StringComparison.Ordinal))
+                    skipping = names.Contains(line[5..].Trim());
+                if (!skipping)
+                    kept.Add(line);
+            }
+            WorkspaceFiles.WriteAtomically(files.SshConfig, string.Join('\n', kept) + "\n");
+            written.Add(files.SshConfig);
+        }
+        return written;
+    }
+
     /// <summary>INI inventory, as infrared's hosts-prov: hypervisor group, node groups, ProxyCommand through the hypervisor.</summary>
     public static string Inventory(WorkspaceFiles files, LabReport report)
     {

@@ -101,6 +101,15 @@ public sealed class LabLifecycleTests(SandboxFixture sandbox)
         var afterRemoval = await lab.ObjectsAsync();
         Assert.Equal([$"{lab.Prefix}-compute-0", $"{lab.Prefix}-compute-2"], afterRemoval.Domains);
         Assert.DoesNotContain($"{lab.Prefix}-compute-1-disk1.qcow2", afterRemoval.Volumes);
+        // The outputs follow: Ironic and Ansible are not handed a node that is gone.
+        foreach (var output in new[] { "nodes.json", "instackenv.json", "state.json", "hosts" })
+        {
+            var text = File.ReadAllText(Path.Combine(lab.WorkspaceDirectory, output));
+            Assert.DoesNotContain($"{lab.Prefix}-compute-1", text, StringComparison.Ordinal);
+            Assert.Contains($"{lab.Prefix}-compute-2", text, StringComparison.Ordinal);
+        }
+        using (var nodes = JsonDocument.Parse(File.ReadAllText(Path.Combine(lab.WorkspaceDirectory, "nodes.json"))))
+            Assert.Equal(2, nodes.RootElement.GetProperty("nodes").GetArrayLength());
 
         var again = await lab.RunCheckedAsync([.. lab.UpArgs("--topology-nodes", "compute:3", "-e", "override.compute.memory=128", "-e", "override.compute.disks.disk1.size=1G"), "-o", "json"]);
         using (var rerun = JsonDocument.Parse(again.Stdout))
