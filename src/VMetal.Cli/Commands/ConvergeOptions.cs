@@ -21,6 +21,11 @@ internal static class ConvergeOptions
         Description = "Bring back nodes taken out with remove-nodes",
     };
 
+    public static readonly Option<bool> RecreateDisks = new("--recreate-disks")
+    {
+        Description = "Allow up to recreate existing disks whose definition changed (their contents are lost); without it such a plan is refused",
+    };
+
     public static readonly Option<string> Bmc = new("--bmc")
     {
         Description = "Virtual BMCs for the bare-metal nodes: ipmi, redfish, both or none",
@@ -102,6 +107,7 @@ internal static class ConvergeOptions
         TopologyOptions.AddRendering(command);
         command.Options.Add(Start);
         command.Options.Add(RestoreNodes);
+        command.Options.Add(RecreateDisks);
         command.Options.Add(LabSession.NoWait);
     }
 
@@ -150,6 +156,7 @@ internal static class ConvergeOptions
         },
         StartBareMetal = context.Get(Start),
         RestoreRemovedNodes = context.Get(RestoreNodes),
+        RecreateDisks = context.Get(RecreateDisks),
         PlanOnly = planOnly,
     };
 

@@ -101,7 +101,11 @@ public sealed class VirshCommand : CommandBase
             return extended;
 
         var planContext = new CommandContext(Parse(context, [.. extended.VmetalArguments, .. globals]), context.Output, context.Services);
-        var result = await lab.Engine.ConvergeAsync(ConvergeOptions.Request(planContext, planOnly: true), new QuietProgress(context.Output), cancellationToken);
+        // Planned exactly as `up` will run it, seed keys included, so only real changes to existing nodes count.
+        var planRequest = ConvergeOptions.Request(planContext, planOnly: true);
+        var planTopology = await ConvergeEngine.LoadTopologyAsync(planRequest.Topology, null, cancellationToken);
+        planRequest = ConvergeOptions.WithSeedKeys(planContext, planRequest, planTopology, createKey: false);
+        var result = await lab.Engine.ConvergeAsync(planRequest, new QuietProgress(context.Output), cancellationToken);
         var changes = TopologyExtension.ChangesToExisting(result.Plan);
         if (changes.Count > 0)
             throw new VMetalException(FailureKind.BadInput, TopologyExtension.Refusal(changes));

@@ -24,6 +24,9 @@ public sealed record ConvergeRequest
     /// <summary>Bring back nodes taken out with remove-nodes.</summary>
     public bool RestoreRemovedNodes { get; init; }
 
+    /// <summary>Allow recreating existing disks (their contents are lost); otherwise such a plan is refused before any change.</summary>
+    public bool RecreateDisks { get; init; }
+
     /// <summary>
     /// Runs after planning, before anything is applied, only when the plan changes something
     /// (`up` checks the host there: a no-op re-run needs no capacity check). Throwing stops the run.
@@ -112,6 +115,7 @@ public sealed class ConvergeEngine(
         var facts = await hypervisor.GetFactsAsync(cancellationToken);
         Timed("host facts read");
         var mine = allRecords.Mine(workspace, facts.Hostname);
+        RefusePrefixChange(mine, request.Topology.Prefix, workspace);
         var others = allRecords.Records.Where(r => r.Workspace != workspace).ToList();
         var render = request.Render with
         {
@@ -131,6 +135,7 @@ public sealed class ConvergeEngine(
         var topology = octets == draft.Octets ? draft
             : await LoadTopologyAsync(request.Topology with { Octets = octets }, null, cancellationToken);
 
+        RefuseSubnetCollisions(topology, actual, mine, workspace);
         var removed = request.RestoreRemovedNodes ? new SortedSet<string>(StringComparer.Ordinal) : mine?.RemovedNodes ?? new SortedSet<string>(StringComparer.Ordinal);
         var desired = Without(DesiredState.From(topology, render, request.StartBareMetal), removed);
         warnings.AddRange(desired.Warnings);
@@ -152,6 +157,14 @@ public sealed class ConvergeEngine(
         };
         if (request.PlanOnly || (plan.IsNoOp && mine is not null && mine == record))
             return new ConvergeResult(topology, desired, plan, facts, mine ?? record, actual, [], warnings);
+
+        // Guessing wrong here loses someone's deployed node: recreating a disk must be asked for.
+        var recreated = plan.Changes.Where(c => c is { Kind: ResourceKind.Volume, Action: ChangeAction.Replace, Subject: DesiredVolume { Content: null } }).ToList();
+        if (recreated.Count > 0 && !request.RecreateDisks)
+            throw new VMetalException(FailureKind.BadInput,
+                $"this run would recreate {recreated.Count} existing disk(s), losing their contents: " +
+                string.Join("; ", recreated.Select(c => $"{c.Name} ({c.Reason})")) +
+                ". Run with the input that built them (the same --image-url / --image, disk sizes and bus), or pass --recreate-disks");
 
         if (!plan.IsNoOp && request.BeforeApply is { } beforeApply)
         {
@@ -308,6 +321,39 @@ public sealed class ConvergeEngine(
         }
         throw new VMetalException(FailureKind.OperationFailed,
             "no free subnets left for a new prefixed lab on this host: pass --net-subnet and --data-subnet");
+    }
+
+    /// <summary>
+    /// Two networks with overlapping subnets cannot both start (libvirt: "network is already in use"), and
+    /// IPv6 ones would start and break routing: refuse before anything is created.
+    /// </summary>
+    private static void RefuseSubnetCollisions(LabTopology topology, ActualState actual, WorkspaceRecord? mine, string workspace)
+    {
+        var wanted = topology.Networks.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var foreign = actual.Networks.Where(n => n.Owner?.Workspace != workspace && mine?.Networks.ContainsKey(n.Name) != true
+                                                 && !wanted.Contains(n.Name)).ToList(); // same name: the planner reports that conflict
+        var collisions = (
+            from network in topology.Networks
+            from subnet in new[] { network.Ipv4?.Subnet, network.Ipv6?.Subnet }.OfType<IPNetwork>()
+            from other in foreign
+            from otherSubnet in other.Subnets
+            where Overlaps(subnet, otherSubnet)
+            select $"{network.Name} {subnet} overlaps {other.Name} {otherSubnet}").ToList();
+        if (collisions.Count > 0)
+            throw new VMetalException(FailureKind.BadInput,
+                $"subnets collide with networks already on the host: {string.Join("; ", collisions)}. " +
+                "Pick other subnets (--net-subnet/--data-subnet, or -e override.networks.<netN>.ip_address=…)");
+    }
+
+    /// <summary>A workspace holds one lab: another prefix would plan deleting all of it.</summary>
+    private static void RefusePrefixChange(WorkspaceRecord? mine, string? prefix, string workspace)
+    {
+        if (mine is null || mine.OwnsNothing || mine.Prefix == (prefix ?? ""))
+            return;
+        static string Describe(string p) => p.Length == 0 ? "without a prefix" : $"with prefix '{p}'";
+        throw new VMetalException(FailureKind.BadInput,
+            $"workspace '{workspace}' holds a lab {Describe(mine.Prefix)} and this run asks for one {Describe(prefix ?? "")}: " +
+            "converging would delete the existing lab. Give the new lab its own --workspace, or `vmetal down` the old one first");
     }
 
     internal static bool Overlaps(IPNetwork a, IPNetwork b) => a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress);

@@ -184,9 +184,7 @@ public sealed class LibvirtHypervisor(LibvirtClient libvirt) : IHypervisor
                 .Where(host => host.Attribute("mac") is not null && host.Attribute("ip") is not null)
                 .Select(host => new DhcpHost((string)host.Attribute("mac")!, (string?)host.Attribute("name") ?? "", IPAddress.Parse((string)host.Attribute("ip")!)))
                 .ToList();
-            var subnets = xml.Root!.Elements("ip")
-                .Where(ip => ip.Attribute("family") is null || (string?)ip.Attribute("family") == "ipv4")
-                .Select(SubnetOf).OfType<IPNetwork>().ToList();
+            var subnets = xml.Root!.Elements("ip").Select(SubnetOf).OfType<IPNetwork>().ToList();
             return new ObservedNetwork(network.Name, network.Uuid, await activeTask, await autostartTask,
                 owner is null ? null : VmetalMetadata.FromElement(owner), owner?.Attribute(SpecHash.Attribute)?.Value, hosts, subnets);
         }))));

@@ -11,6 +11,9 @@ namespace VMetal.Topology;
 /// </summary>
 internal sealed class TopologyBuilder(TopologyRequest request, NetworkOctets octets, Diagnostics diagnostics)
 {
+    /// <summary>A DNS label's limit: the name is the guest's host name.</summary>
+    private const int MaxNodeNameLength = 63;
+
     private static readonly JsonSerializerOptions HashJson = new() { WriteIndented = false };
 
     private readonly HashSet<string> _macs = new(StringComparer.Ordinal);
@@ -209,6 +212,13 @@ internal sealed class TopologyBuilder(TopologyRequest request, NetworkOctets oct
             for (var index = 0; index < group.Count; index++)
             {
                 var name = Prefixed($"{definition.Name}-{index}");
+                // The node name is its guest host name (one DNS label) and part of its disk file names.
+                if (name.Length > MaxNodeNameLength || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+                {
+                    diagnostics.Add(group.Origin.Error(
+                        $"node name '{(name.Length > 40 ? name[..40] + "…" : name)}' is not usable: at most {MaxNodeNameLength} letters, digits, '-', '_' and '.' (it becomes the host name and part of file names)"));
+                    break;
+                }
                 if (owners.TryGetValue(name, out var owner))
                 {
                     diagnostics.Add(group.Origin.Error($"node '{name}' would be created twice: node types '{owner}' and '{definition.Type}' both have name '{definition.Name}'"));

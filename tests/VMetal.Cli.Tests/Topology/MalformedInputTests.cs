@@ -145,6 +145,9 @@ public sealed class MalformedInputTests
         ["override bad mtu"] = new(["--topology-nodes", Ref, "-e", "override.networks.net2.mtu=10"],
             "-e override.networks.net2.mtu=10: mtu must be a whole number from 68 to 65535, got '10'"),
 
+        ["node name too long"] = new(["--topology-nodes", "compute:1", "-e", "override.compute.name=" + new string('n', 70)],
+            "--topology-nodes 'compute:1': node name 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn…' is not usable: at most 63 letters, digits, '-', '_' and '.' (it becomes the host name and part of file names)"),
+
         // node definition files
         ["node file YAML syntax error"] = new(["--topology-nodes", "bm:1", "--topology-dir", "{dir}"],
             "{dir}/nodes/bm.yml:2:8: YAML syntax error: cannot parse what follows (an unclosed '[' or '{'?)",

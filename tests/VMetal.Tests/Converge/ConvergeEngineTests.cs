@@ -120,7 +120,11 @@ public sealed class ConvergeEngineTests
 
         var grow = await Up(Request(extra: ["override.controller.memory=256", "override.compute.memory=256", "override.compute.disks.disk1.size=80G"]));
         var grown = _hypervisor.Volumes["compute-0-disk1.qcow2"];
-        var shrink = await Up(Request(extra: ["override.controller.memory=256", "override.compute.memory=256", "override.compute.disks.disk1.size=10G"]));
+        string[] smaller = ["override.controller.memory=256", "override.compute.memory=256", "override.compute.disks.disk1.size=10G"];
+        var calls = _hypervisor.Calls.Count;
+        var refused = await Assert.ThrowsAsync<VMetalException>(() => Up(Request(extra: smaller)));
+        Assert.Equal(calls, _hypervisor.Calls.Count);
+        var shrink = await Up(Request(extra: smaller) with { RecreateDisks = true });
 
         Assert.Equal(2, grow.Plan.Of(ResourceKind.Volume, ChangeAction.Update).Count());
         Assert.Equal(0, grow.Plan.Of(ResourceKind.Domain).Count(c => c.Action != ChangeAction.Unchanged));
@@ -128,6 +132,36 @@ public sealed class ConvergeEngineTests
         Assert.Equal(2, shrink.Plan.Of(ResourceKind.Volume, ChangeAction.Replace).Count());
         Assert.Equal(2, shrink.Plan.Of(ResourceKind.Domain, ChangeAction.Replace).Count());
         Assert.Equal(10L << 30, _hypervisor.Volumes["compute-0-disk1.qcow2"]);
+        Assert.Equal(FailureKind.BadInput, refused.Kind);
+        Assert.Contains("compute-0-disk1.qcow2 (shrinking", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("--recreate-disks", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Subnets_that_overlap_a_network_already_on_the_host_are_refused_before_any_change()
+    {
+        _hypervisor.AddForeignNetwork("someone-else", "192.168.24.0/25");
+
+        var error = await Assert.ThrowsAsync<VMetalException>(() => Up(Request()));
+
+        Assert.Equal(FailureKind.BadInput, error.Kind);
+        Assert.Contains("data 192.168.24.0/24 overlaps someone-else 192.168.24.0/25", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_hypervisor.Calls);
+    }
+
+    [Fact]
+    public async Task Another_prefix_in_a_workspace_that_holds_a_lab_is_refused_before_any_change()
+    {
+        await Up(Request(prefix: "aa"));
+        var calls = _hypervisor.Calls.Count;
+
+        var error = await Assert.ThrowsAsync<VMetalException>(() => Up(Request(prefix: "bb")));
+        var plan = await Assert.ThrowsAsync<VMetalException>(() => Up(Request(prefix: null) with { PlanOnly = true }));
+
+        Assert.Equal(FailureKind.BadInput, error.Kind);
+        Assert.Contains("holds a lab with prefix 'aa'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("without a prefix", plan.Message, StringComparison.Ordinal);
+        Assert.Equal(calls, _hypervisor.Calls.Count);
     }
 
     [Fact]
@@ -234,9 +268,10 @@ public sealed class ConvergeEngineTests
     [Fact]
     public async Task Cleanup_with_a_prefix_matches_it_exactly()
     {
+        // The unprefixed lab first: it takes infrared's fixed subnets, prefixed labs then pick free ones.
+        await Up(Request(workspace: "three"));
         await Up(Request(workspace: "one", prefix: "comp"));
         await Up(Request(workspace: "two", prefix: "compx"));
-        await Up(Request(workspace: "three"));
 
         await Engine().CleanupAsync("comp", _progress, CancellationToken.None);
 
