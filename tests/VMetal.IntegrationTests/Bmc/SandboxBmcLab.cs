@@ -137,6 +137,32 @@ internal sealed class SandboxBmcLab : IAsyncDisposable
         XDocument.Parse(await _sandbox.VirshAsync("dumpxml", "--inactive", Name(machine))).Root!.Element("devices")!.Elements("disk")
             .FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom")?.Element("source")?.Attribute("file")?.Value;
 
+    /// <summary>The medium in the running domain's CD-ROM drive as QEMU has it (<c>virsh domblklist</c>): a path, "-" when empty, null without a drive.</summary>
+    public async Task<string?> LiveCdromAsync(int machine) =>
+        (await _sandbox.VirshAsync("domblklist", "--details", Name(machine)))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .FirstOrDefault(columns => columns.Length == 4 && columns[1] == "cdrom")?[3];
+
+    /// <summary>
+    /// Redefines the domain, behind the BMC's back, as vmetal defines UEFI nodes (OVMF loader, a per-domain variable store
+    /// named in the definition, here in the lab directory), and starts and stops it once so libvirt creates the store.
+    /// </summary>
+    /// <returns>The variable store's path.</returns>
+    public async Task<string> MakeUefiAsync(int machine)
+    {
+        var nvram = _directory.File($"{Name(machine)}_VARS.fd");
+        var xml = XDocument.Parse(await _sandbox.VirshAsync("dumpxml", "--inactive", Name(machine)));
+        xml.Root!.Element("os")!.Add(
+            new XElement("loader", new XAttribute("readonly", "yes"), new XAttribute("type", "pflash"), "/usr/share/OVMF/OVMF_CODE_4M.fd"),
+            new XElement("nvram", new XAttribute("template", "/usr/share/OVMF/OVMF_VARS_4M.fd"), nvram));
+        var defined = await _sandbox.VirshResultAsync(["define", "/dev/stdin"], xml.ToString());
+        Assert.True(defined.ExitCode == 0, $"virsh define: {defined.Stderr}");
+        await _sandbox.VirshAsync("start", Name(machine));
+        await _sandbox.VirshAsync("destroy", Name(machine));
+        return nvram;
+    }
+
     public Task UndefineAsync(int machine) => _sandbox.VirshAsync("undefine", "--nvram", Name(machine));
 
     /// <summary>Runs <c>virsh COMMAND &lt;machine's domain&gt;</c> in the sandbox, behind the BMC's back.</summary>

@@ -11,7 +11,7 @@ public sealed record SushyClient(Uri ServiceRoot, string UserName, string Passwo
 {
     private const string Python = "/usr/bin/python3";
 
-    // Steps: systems | system | set_boot | reset | insert_media | eject_media. The first error ends the run and
+    // Steps: systems | system | set_boot | reset | insert_media | media | eject_media. The first error ends the run and
     // is reported as {"error": {"type", "status"}}.
     private const string Script = """
         import json, sys, warnings
@@ -53,6 +53,9 @@ public sealed record SushyClient(Uri ServiceRoot, string UserName, string Passwo
                 elif op == "insert_media":
                     cd_of(system).insert_media(step["image"], inserted=True, write_protected=True)
                     results.append("ok")
+                elif op == "media":
+                    cd = cd_of(system)
+                    results.append({"inserted": cd.inserted, "image": cd.image})
                 elif op == "eject_media":
                     cd_of(system).eject_media()
                     results.append("ok")
