@@ -18,6 +18,13 @@ internal static class RedfishDocuments
     public const string VirtualCdId = "Cd";
 
     public static readonly IReadOnlyDictionary<string, BootTarget> BootTargets = Names<BootTarget>();
+
+    /// <summary>
+    /// The targets offered to clients: not BiosSetup, which libvirt cannot do (it stays understood, to be refused with a
+    /// clear message rather than "not in the list").
+    /// </summary>
+    public static readonly IReadOnlyList<string> AdvertisedBootTargets = [.. BootTargets.Keys.Where(name => name != nameof(BootTarget.BiosSetup))];
+
     public static readonly IReadOnlyDictionary<string, BootOverride> BootOverrides = Names<BootOverride>();
     public static readonly IReadOnlyDictionary<string, BootMode> BootModes = new Dictionary<string, BootMode>
     {
@@ -74,8 +81,9 @@ internal static class RedfishDocuments
             {
                 ["BootSourceOverrideEnabled"] = machine.Boot.Enabled.ToString(),
                 ["BootSourceOverrideTarget"] = machine.Boot.Target.ToString(),
-                ["BootSourceOverrideTarget@Redfish.AllowableValues"] = Strings(BootTargets.Keys),
+                ["BootSourceOverrideTarget@Redfish.AllowableValues"] = Strings(AdvertisedBootTargets),
                 ["BootSourceOverrideMode"] = BootModes.First(pair => pair.Value == machine.Boot.Mode).Key,
+                ["BootSourceOverrideMode@Redfish.AllowableValues"] = Strings(BootModes.Keys.Reverse()),
             },
             ["ProcessorSummary"] = new JsonObject { ["Count"] = machine.ProcessorCount, ["Status"] = Healthy() },
             ["MemorySummary"] = new JsonObject { ["TotalSystemMemoryGiB"] = Math.Round(machine.MemoryMiB / 1024.0, 3), ["Status"] = Healthy() },

@@ -113,6 +113,23 @@ public sealed class RedfishHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BootAdvertisesOnlyWhatCanBeSetAndRefusesBiosSetupClearly()
+    {
+        using var client = _bmc.HttpClient(_bmc.Alpha);
+        var path = $"/redfish/v1/Systems/{_bmc.Alpha.Machines[0].Uuid}";
+        var before = _bmc.AlphaMachine(0).Boot;
+
+        var boot = (await client.GetFromJsonAsync<JsonObject>(path, Ct))!["Boot"]!;
+        var setup = await client.PatchAsync(path, new StringContent("""{"Boot": {"BootSourceOverrideTarget": "BiosSetup"}}""", Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(["None", "Pxe", "Hdd", "Cd"], boot["BootSourceOverrideTarget@Redfish.AllowableValues"]!.AsArray().Select(v => (string?)v));
+        Assert.Equal(["UEFI", "Legacy"], boot["BootSourceOverrideMode@Redfish.AllowableValues"]!.AsArray().Select(v => (string?)v));
+        Assert.Equal(HttpStatusCode.BadRequest, setup.StatusCode);
+        Assert.Contains("BIOS setup", (string?)(await setup.Content.ReadFromJsonAsync<JsonObject>(Ct))!["error"]!["message"], StringComparison.Ordinal);
+        Assert.Equal(before, _bmc.AlphaMachine(0).Boot);
+    }
+
+    [Fact]
     public async Task ResetChecksItsTypeAndTheMachineState()
     {
         using var client = _bmc.HttpClient(_bmc.Alpha);
