@@ -31,6 +31,19 @@ public sealed class RedfishHttpTests : IAsyncLifetime
         Assert.Equal("Basic", systems.Headers.WwwAuthenticate.Single().Scheme);
     }
 
+    [Fact]
+    public async Task ServiceRootUuidIsAValidStableRfc4122Uuid()
+    {
+        using var anonymous = _bmc.HttpClient();
+
+        var uuid = (string?)(await anonymous.GetFromJsonAsync<JsonObject>("/redfish/v1", Ct))!["UUID"];
+
+        Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", uuid);
+        Assert.Equal(uuid, (string?)(await anonymous.GetFromJsonAsync<JsonObject>("/redfish/v1", Ct))!["UUID"]);
+        // Python's uuid.uuid5(uuid.NAMESPACE_DNS, "python.org"): the algorithm is the standard one.
+        Assert.Equal(Guid.Parse("886313e1-3b8a-5372-9b90-0c9aee199e5d"), VMetal.Bmc.Hosting.NameBasedUuid.Create(VMetal.Bmc.Hosting.NameBasedUuid.DnsNamespace, "python.org"));
+    }
+
     [Theory]
     [InlineData("Basic")]
     [InlineData("Basic !!!not-base64")]
