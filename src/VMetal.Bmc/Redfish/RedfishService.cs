@@ -57,6 +57,20 @@ internal sealed partial class RedfishService(
             return index < 0 ? NotFound(context) : Json(EthernetInterface(machine, index));
         }));
 
+        app.MapGet(Systems + "/{id}/Processors", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Collection(
+            "Processor", $"{SystemPath(machine)}/Processors", "Processor Collection", [$"{SystemPath(machine)}/Processors/{ProcessorId}"]))));
+        app.MapGet(Systems + "/{id}/Processors/" + ProcessorId, (HttpContext context, string id) => WithMachine(context, id, machine => Json(Processor(machine))));
+        app.MapGet(Systems + "/{id}/SimpleStorage", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Collection(
+            "SimpleStorage", $"{SystemPath(machine)}/SimpleStorage", "Simple Storage Collection", [$"{SystemPath(machine)}/SimpleStorage/{StorageId}"]))));
+        app.MapGet(Systems + "/{id}/SimpleStorage/" + StorageId, (HttpContext context, string id) => WithMachine(context, id, machine => Json(SimpleStorage(machine))));
+        app.MapGet(Systems + "/{id}/Storage", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Collection(
+            "Storage", $"{SystemPath(machine)}/Storage", "Storage Collection", [$"{SystemPath(machine)}/Storage/{StorageId}"]))));
+        app.MapGet(Systems + "/{id}/Storage/" + StorageId, (HttpContext context, string id) => WithMachine(context, id, machine => Json(Storage(machine))));
+        app.MapGet(Systems + "/{id}/Storage/" + StorageId + "/Drives/{drive}", (HttpContext context, string id, string drive) => WithMachine(context, id, machine =>
+            machine.Disks.FirstOrDefault(d => d.Name == drive) is { } disk ? Json(Drive(machine, disk)) : NotFound(context)));
+        app.MapGet(Systems + "/{id}/Bios", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Bios(machine))));
+        app.MapGet(Systems + "/{id}/SecureBoot", (HttpContext context, string id) => WithMachine(context, id, machine => Json(SecureBoot(machine))));
+
         app.MapGet(Managers, (HttpContext context) => Json(Collection("Manager", Managers, "Manager Collection", MachinesOf(context).Select(m => $"{Managers}/{m.Id}"))));
         app.MapGet(Managers + "/{id}", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Manager(machine))));
         app.MapGet(Chassis, (HttpContext context) => Json(Collection("Chassis", Chassis, "Chassis Collection", MachinesOf(context).Select(m => $"{Chassis}/{m.Id}"))));

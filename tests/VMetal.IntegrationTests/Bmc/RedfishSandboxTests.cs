@@ -175,6 +175,30 @@ public sealed class RedfishSandboxTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task InspectionInventoryHasTheDomainsCpusMemoryAndVolumeSizes()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+        var unknown = (await Lab.Sushy().RunAsync(new { op = "inventory", id }))[0]!;
+        await Lab.AddDiskPoolAsync();
+        // A definition change makes the BMC read the domain again, disks' volumes included.
+        AssertNoError(await Lab.Sushy().RunAsync(new { op = "set_boot", id, target = "Hdd", enabled = "Continuous" }));
+
+        var inventory = (await Lab.Sushy().RunAsync(new { op = "inventory", id }))[0]!;
+
+        Assert.Null(unknown["error"]?.ToJsonString());
+        Assert.Empty(unknown["disks"]!.AsArray()); // the disk is in no pool yet: its size is unknown, not made up
+        Assert.Null(inventory["error"]?.ToJsonString());
+        Assert.Matches(@"CPU\(s\):\s+1\n", await Lab.VirshOnAsync("dominfo", 0));
+        Assert.Equal(1, (int?)inventory["cpus"]);
+        Assert.Equal("x86", (string?)inventory["architecture"]);
+        Assert.Equal([16L << 20], inventory["disks"]!.AsArray().Select(v => (long?)v)); // qemu-img create … 16M
+        Assert.Equal(16L << 20, (long?)inventory["max_disk"]);
+        Assert.Equal([16L << 20], inventory["drives"]!.AsArray().Select(v => (long?)v));
+        Assert.Equal("Bios", (string?)inventory["bios"]!["BootMode"]);
+        Assert.Equal("Disabled", (string?)inventory["secure_boot"]!["current"]);
+    }
+
+    [Fact]
     public async Task WrongCredentialsGet401AndUndefinedDomainsGet404()
     {
         var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";

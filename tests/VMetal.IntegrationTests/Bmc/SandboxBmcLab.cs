@@ -163,6 +163,18 @@ internal sealed class SandboxBmcLab : IAsyncDisposable
         return nvram;
     }
 
+    /// <summary>
+    /// Makes the lab directory a (transient) libvirt storage pool, so the disks become volumes libvirt knows the size
+    /// of, as vmetal's pool volumes are. Removed on dispose.
+    /// </summary>
+    public async Task AddDiskPoolAsync()
+    {
+        var created = await _sandbox.VirshResultAsync("pool-create-as", PoolName, "dir", "--target", _directory.Path);
+        Assert.True(created.ExitCode == 0, $"virsh pool-create-as: {created.Stderr}");
+    }
+
+    private string PoolName => Config.Workspace + "-pool";
+
     public Task UndefineAsync(int machine) => _sandbox.VirshAsync("undefine", "--nvram", Name(machine));
 
     /// <summary>Runs <c>virsh COMMAND &lt;machine's domain&gt;</c> in the sandbox, behind the BMC's back.</summary>
@@ -173,6 +185,7 @@ internal sealed class SandboxBmcLab : IAsyncDisposable
         await Host.DisposeAsync();
         await Backend.DisposeAsync();
         await RemoveDomainsAsync(_sandbox, Config.Machines.Select(m => m.Name));
+        await _sandbox.VirshResultAsync("pool-destroy", PoolName);
         _directory.Dispose();
     }
 
