@@ -169,6 +169,28 @@ public sealed class RedfishHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WrongMethodOnAnExistingResourceIs405WithAllowAndHeadWorks()
+    {
+        using var client = _bmc.HttpClient(_bmc.Alpha);
+        using var anonymous = _bmc.HttpClient();
+        var system = $"/redfish/v1/Systems/{_bmc.Alpha.Machines[0].Uuid}";
+
+        var delete = await client.DeleteAsync(system, Ct);
+        var post = await PostAsync(client, "/redfish/v1/Systems", new { }, Ct);
+        var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, system), Ct);
+        var rootHead = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/redfish/v1"), Ct);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, delete.StatusCode);
+        Assert.Equal(["GET", "HEAD", "PATCH"], delete.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+        Assert.Equal(["GET", "HEAD"], post.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Equal(HttpStatusCode.OK, rootHead.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync("/redfish/v1/Nope", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task UndefinedMachineIs404()
     {
         using var client = _bmc.HttpClient(_bmc.Alpha);
