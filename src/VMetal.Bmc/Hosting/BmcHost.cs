@@ -1,7 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using VMetal.Bmc.Configuration;
 using VMetal.Bmc.Ipmi;
@@ -206,7 +205,8 @@ public sealed partial class BmcHost : IAsyncDisposable
     }
 
     /// <summary>The Redfish service UUID: stable for a hypervisor, so clients see the same service after a restart.</summary>
-    private static Guid ServiceId() => new(SHA256.HashData(Encoding.UTF8.GetBytes("vmetal-bmc:" + Environment.MachineName)).AsSpan(0, 16));
+    /// <summary>Stable per hypervisor, and a valid RFC 4122 UUID as Redfish's ServiceRoot.UUID must be.</summary>
+    private static Guid ServiceId() => NameBasedUuid.Create(NameBasedUuid.DnsNamespace, $"vmetal-bmc.{Environment.MachineName}");
 
     private void Watch()
     {

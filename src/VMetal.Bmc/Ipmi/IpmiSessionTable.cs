@@ -4,7 +4,9 @@ namespace VMetal.Bmc.Ipmi;
 
 /// <summary>
 /// The sessions of one BMC. Bounded: handshakes that never finish are evicted oldest first (so a flood of
-/// Open Session requests cannot lock users out), active sessions are capped and time out when idle.
+/// Open Session requests cannot lock users out), active sessions are capped and time out when idle. When every
+/// active slot is taken, the longest idle session makes room if it has been idle a while: clients killed without
+/// closing their session (ipmitool under a timeout) would otherwise lock everyone out until the idle timeout.
 /// </summary>
 internal sealed class IpmiSessionTable(TimeProvider time, IpmiSessionLimits limits) : IDisposable
 {
@@ -28,7 +30,7 @@ internal sealed class IpmiSessionTable(TimeProvider time, IpmiSessionLimits limi
         lock (_lock)
         {
             RemoveExpired();
-            if (ActiveCount() >= limits.MaximumActive)
+            if (!HasActiveSlot())
             {
                 return null;
             }
@@ -50,7 +52,7 @@ internal sealed class IpmiSessionTable(TimeProvider time, IpmiSessionLimits limi
     {
         lock (_lock)
         {
-            if (ActiveCount() >= limits.MaximumActive)
+            if (!HasActiveSlot())
             {
                 Remove(session);
                 return false;
@@ -118,7 +120,24 @@ internal sealed class IpmiSessionTable(TimeProvider time, IpmiSessionLimits limi
         }
     }
 
-    private int ActiveCount() => _sessions.Values.Count(s => s.Stage == SessionStage.Active);
+    /// <summary>Whether an active session fits, after evicting the longest idle one if it has been idle long enough.</summary>
+    private bool HasActiveSlot()
+    {
+        var active = _sessions.Values.Where(s => s.Stage == SessionStage.Active).ToList();
+        if (active.Count < limits.MaximumActive)
+        {
+            return true;
+        }
+
+        var idlest = active.MinBy(s => s.LastActivity)!;
+        if (time.GetUtcNow() - idlest.LastActivity < limits.EvictableAfterIdle)
+        {
+            return false;
+        }
+
+        Remove(idlest);
+        return true;
+    }
 
     private bool IsExpired(IpmiSession session, DateTimeOffset now) => session.Stage == SessionStage.Active
         ? now - session.LastActivity > limits.IdleTimeout
@@ -144,9 +163,17 @@ internal sealed class IpmiSessionTable(TimeProvider time, IpmiSessionLimits limi
 }
 
 /// <param name="MaximumPending">Handshakes in progress at once.</param>
-/// <param name="MaximumActive">Established sessions at once; more are refused with "insufficient resources".</param>
-internal sealed record IpmiSessionLimits(int MaximumPending, int MaximumActive, TimeSpan HandshakeTimeout, TimeSpan IdleTimeout)
+/// <param name="MaximumActive">
+/// Established sessions at once; when all are busy (none idle for <paramref name="EvictableAfterIdle"/>), more are refused with
+/// "insufficient resources".
+/// </param>
+/// <param name="EvictableAfterIdle">How long an active session must have been idle to give its slot to a new one when all are taken.</param>
+internal sealed record IpmiSessionLimits(
+    int MaximumPending, int MaximumActive, TimeSpan HandshakeTimeout, TimeSpan IdleTimeout, TimeSpan EvictableAfterIdle)
 {
-    /// <summary>IPMI's default session inactivity timeout is 60 seconds (section 6.12.15).</summary>
-    public static readonly IpmiSessionLimits Default = new(8, 8, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60));
+    /// <summary>
+    /// IPMI's default session inactivity timeout is 60 seconds (section 6.12.15). A command of a working client comes within
+    /// a second or two of the last, so 5 s idle marks a session nobody uses any more when the table is full.
+    /// </summary>
+    public static readonly IpmiSessionLimits Default = new(8, 8, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(5));
 }

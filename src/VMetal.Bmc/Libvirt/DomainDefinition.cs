@@ -103,6 +103,15 @@ internal sealed class DomainDefinition
         ? new BootSettings(once.Target, BootOverride.Once, Mode)
         : new BootSettings(TargetOf(BootOrder[0]), BootOverride.Continuous, Mode);
 
+    /// <summary>The UEFI variable store file this definition names (vmetal writes one per UEFI node), or null.</summary>
+    public string? NvramFile => Domain.Element("os")?.Element("nvram")?.Value.Trim() is { Length: > 0 } path ? path : null;
+
+    /// <summary>The hard disks (not CD-ROMs), in domain order: target name and, for file or block disks, the path of their source.</summary>
+    public IReadOnlyList<(string Target, string? SourcePath)> Disks =>
+        [.. (Domain.Element("devices")?.Elements("disk") ?? [])
+            .Where(d => (d.Attribute("device")?.Value ?? "disk") == "disk")
+            .Select(d => (d.Element("target")?.Attribute("dev")?.Value ?? "?", d.Element("source")?.Attribute("file")?.Value ?? d.Element("source")?.Attribute("dev")?.Value))];
+
     /// <summary>The image the BMC inserted into the virtual CD drive (noted with its URL), or empty.</summary>
     public VirtualMediaState Media =>
         Note("image") is { } image && Uri.TryCreate(image, UriKind.Absolute, out var uri)
@@ -118,7 +127,10 @@ internal sealed class DomainDefinition
     /// Applies a boot change: the target's devices move to the front (the others keep their order behind them, so a
     /// failed PXE still falls back to disk). "Once" saves the order it replaces; "Disabled" puts a saved order back.
     /// </summary>
-    /// <exception cref="MachineOperationException">Unsupported: the domain has no device of that kind, or BIOS setup was asked for.</exception>
+    /// <exception cref="MachineOperationException">
+    /// Unsupported: the domain has no device of that kind, or BIOS setup was asked for. A CD target adds an empty CD-ROM drive to a
+    /// domain without one.
+    /// </exception>
     public void Apply(BootChange change)
     {
         var wanted = change.ApplyTo(Boot);
@@ -173,7 +185,7 @@ internal sealed class DomainDefinition
     /// </summary>
     public void InsertMedia(string file, Uri image)
     {
-        var cdrom = Devices.Elements("disk").FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom") ?? AddCdrom();
+        var cdrom = FirstCdrom ?? AddCdrom();
         cdrom.SetAttributeValue("type", "file");
         cdrom.Element("source")?.Remove();
         cdrom.Add(new XElement("source", new XAttribute("file", file)));
@@ -185,23 +197,53 @@ internal sealed class DomainDefinition
         SetNote("image", image.ToString());
     }
 
+    /// <summary>
+    /// For a running domain's live definition: its CD-ROM drive that <paramref name="persistent"/> puts media into, carrying the
+    /// medium (or none) the persistent one now has, as device XML for virDomainUpdateDeviceFlags. The rest of the element is the
+    /// live one, as libvirt refuses live changes to anything but the medium. Null when the drive was added after the domain
+    /// started (IDE and SATA drives cannot be hot-plugged): the medium is then seen from the next start.
+    /// </summary>
+    public string? LiveCdromChange(DomainDefinition persistent)
+    {
+        var target = TargetName(persistent.FirstCdrom);
+        var live = Devices.Elements("disk").FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom" && TargetName(d) == target);
+        if (target is null || live is null)
+        {
+            return null;
+        }
+
+        var change = new XElement(live);
+        change.Element("source")?.Remove();
+        change.SetAttributeValue("type", "file");
+        if (persistent.FirstCdrom!.Element("source") is { } source)
+        {
+            change.Add(new XElement(source));
+        }
+
+        return change.ToString(SaveOptions.DisableFormatting);
+    }
+
     /// <summary>Empties the CD-ROM drive the BMC filled; the drive stays.</summary>
     public void EjectMedia()
     {
         if (Media.Inserted)
         {
-            Devices.Elements("disk").FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom")?.Element("source")?.Remove();
+            FirstCdrom?.Element("source")?.Remove();
         }
 
         SetNote("image", null);
     }
+
+    private XElement? FirstCdrom => Domain.Element("devices")?.Elements("disk").FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom");
+
+    private static string? TargetName(XElement? disk) => disk?.Element("target")?.Attribute("dev")?.Value;
 
     /// <summary>A CD-ROM drive on the bus the machine type has (SATA on q35, IDE on i440fx), at a free target name.</summary>
     private XElement AddCdrom()
     {
         var q35 = Os.Element("type")?.Attribute("machine")?.Value.Contains("q35", StringComparison.Ordinal) ?? false;
         var (bus, prefix) = q35 ? ("sata", "sd") : ("ide", "hd");
-        var taken = Devices.Elements("disk").Select(d => d.Element("target")?.Attribute("dev")?.Value).ToHashSet();
+        var taken = Devices.Elements("disk").Select(TargetName).ToHashSet();
         var name = Enumerable.Range('a', 26).Select(letter => prefix + (char)letter).First(candidate => !taken.Contains(candidate));
         var cdrom = new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "cdrom"),
             new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "raw")),
@@ -214,6 +256,12 @@ internal sealed class DomainDefinition
     private IReadOnlyList<string> OrderWithFirst(BootTarget target, IReadOnlyList<string> order)
     {
         var osForm = order.All(key => key.StartsWith("os:", StringComparison.Ordinal));
+        if (target == BootTarget.Cd && !HasDevice(target))
+        {
+            // As a BMC offers CD boot, every machine gets an (empty) drive; a running one sees it from its next start.
+            AddCdrom();
+        }
+
         if (!HasDevice(target))
         {
             throw Unsupported($"the domain has no {target switch { BootTarget.Pxe => "network interface", BootTarget.Cd => "CD-ROM drive", _ => "disk" }} to boot from");

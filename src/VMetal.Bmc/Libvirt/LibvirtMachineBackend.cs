@@ -107,8 +107,20 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task SetBootAsync(Guid id, BootChange change, CancellationToken cancellationToken) =>
-        ChangeDefinitionAsync(id, definition => definition.Apply(change), cancellationToken);
+    public async Task SetBootAsync(Guid id, BootChange change, CancellationToken cancellationToken)
+    {
+        string? unusedNvram = null;
+        await ChangeDefinitionAsync(id, definition =>
+        {
+            // Legacy definitions name no variable store, so "undefine --nvram" would no longer find it.
+            unusedNvram = change.Mode == BootMode.Legacy && definition.Mode == BootMode.Uefi ? definition.NvramFile : null;
+            definition.Apply(change);
+        }, cancellationToken).ConfigureAwait(false);
+        if (unusedNvram is not null)
+        {
+            DeleteUnusedNvram(id, unusedNvram);
+        }
+    }
 
     /// <summary>
     /// Downloads the image (TLS certificates are not checked, as most BMCs and sushy-tools do not) into the media
@@ -125,12 +137,15 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
         Directory.CreateDirectory(directory);
         var file = Path.Combine(directory, $"{id}.iso");
         await DownloadAsync(image, file, cancellationToken).ConfigureAwait(false);
-        await ChangeDefinitionAsync(id, definition => definition.InsertMedia(file, image), cancellationToken).ConfigureAwait(false);
+        await ChangeDefinitionAsync(id, definition => definition.InsertMedia(file, image), cancellationToken, DomainDeviceModifyFlags.Live)
+            .ConfigureAwait(false);
     }
 
+    /// <summary>Empties the drive (a running domain's at once, forced past a tray the guest locked), then deletes the image.</summary>
     public async Task EjectMediaAsync(Guid id, CancellationToken cancellationToken)
     {
-        await ChangeDefinitionAsync(id, definition => definition.EjectMedia(), cancellationToken).ConfigureAwait(false);
+        await ChangeDefinitionAsync(id, definition => definition.EjectMedia(), cancellationToken, DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Force)
+            .ConfigureAwait(false);
         if (_mediaDirectory is not null)
         {
             File.Delete(Path.Combine(_mediaDirectory, $"{id}.iso"));
@@ -272,7 +287,10 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
             if (definition || Find(domain.Uuid) is not { } known)
             {
                 var parsed = await DefinitionAsync(client, domain, DomainXmlFlags.Inactive, cancellationToken).ConfigureAwait(false);
-                machine = new Machine(parsed.Uuid, parsed.Name, power, parsed.Boot, parsed.MacAddresses, parsed.MemoryMiB, parsed.ProcessorCount, parsed.Media);
+                machine = new Machine(parsed.Uuid, parsed.Name, power, parsed.Boot, parsed.MacAddresses, parsed.MemoryMiB, parsed.ProcessorCount, parsed.Media)
+                {
+                    Disks = await DisksAsync(client, parsed, cancellationToken).ConfigureAwait(false),
+                };
             }
             else
             {
@@ -286,6 +304,32 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
         {
             Remove(domain.Uuid);
         }
+    }
+
+    /// <summary>The hard disks with the capacity of the storage volume behind each (null for a file no active pool holds).</summary>
+    private static async Task<IReadOnlyList<MachineDisk>> DisksAsync(LibvirtClient client, DomainDefinition definition, CancellationToken cancellationToken)
+    {
+        var disks = new List<MachineDisk>();
+        foreach (var (target, path) in definition.Disks)
+        {
+            long? capacity = null;
+            if (path is not null)
+            {
+                try
+                {
+                    var volume = await client.StorageVolLookupByPathAsync(path, cancellationToken).ConfigureAwait(false);
+                    capacity = (long)(await client.StorageVolGetInfoAsync(volume, cancellationToken).ConfigureAwait(false)).Capacity;
+                }
+                catch (LibvirtException error) when (error is not LibvirtConnectionException)
+                {
+                    // Not in a pool (or the pool is inactive): the size stays unknown rather than failing the whole machine.
+                }
+            }
+
+            disks.Add(new MachineDisk(target, capacity));
+        }
+
+        return disks;
     }
 
     /// <summary>If the running instance booted with a pending "once" order, puts the saved order back into the definition.</summary>
@@ -308,12 +352,30 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
         await RefreshAsync(client, domain, definition: true, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reads the persistent definition, changes it and defines it again (the change applies from the next start).</summary>
-    private Task ChangeDefinitionAsync(Guid id, Action<DomainDefinition> change, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Reads the persistent definition, changes it and defines it again (the change applies from the next start). With
+    /// <paramref name="liveCdrom"/>, a running domain's CD-ROM drive first gets the medium the changed definition has, so what
+    /// the BMC reports is what the guest sees; if that fails, the definition stays as it was.
+    /// </summary>
+    private Task ChangeDefinitionAsync(Guid id, Action<DomainDefinition> change, CancellationToken cancellationToken,
+        DomainDeviceModifyFlags? liveCdrom = null) =>
         WithDomainAsync(id, async (client, domain) =>
         {
             var definition = await DefinitionAsync(client, domain, DomainXmlFlags.Inactive, cancellationToken).ConfigureAwait(false);
             change(definition);
+            if (liveCdrom is { } flags && IsOn((await client.DomainGetStateAsync(domain, cancellationToken).ConfigureAwait(false)).State))
+            {
+                var live = await DefinitionAsync(client, domain, DomainXmlFlags.None, cancellationToken).ConfigureAwait(false);
+                if (live.LiveCdromChange(definition) is { } device)
+                {
+                    await client.DomainUpdateDeviceAsync(domain, device, flags, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    LogCdromAtNextStart(domain.Name);
+                }
+            }
+
             await client.DomainDefineXmlAsync(definition.ToXml(), cancellationToken: cancellationToken).ConfigureAwait(false);
             await RefreshAsync(client, domain, definition: true, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
@@ -397,6 +459,29 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
             Changed?.Invoke(this, new MachineChangedEventArgs(id, null));
         }
     }
+
+    private void DeleteUnusedNvram(Guid id, string file)
+    {
+        try
+        {
+            File.Delete(file);
+            LogNvramDeleted(id, file);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // The switch itself is done; a left-over store only wastes space.
+            LogNvramNotDeleted(id, file, error.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Domain} got its CD-ROM drive after it started; the medium is seen from its next start")]
+    private partial void LogCdromAtNextStart(string domain);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Machine {Id} switched to legacy BIOS: deleted its UEFI variable store {File}")]
+    private partial void LogNvramDeleted(Guid id, string file);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Machine {Id} switched to legacy BIOS, but its UEFI variable store {File} could not be deleted: {Reason}")]
+    private partial void LogNvramNotDeleted(Guid id, string file, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connected to libvirt at {Transport}: {Domains} domain(s)")]
     private partial void LogConnected(ILibvirtTransport transport, int domains);

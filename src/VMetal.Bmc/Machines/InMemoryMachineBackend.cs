@@ -130,6 +130,12 @@ public sealed class InMemoryMachineBackend : IMachineBackend
         public void Apply(BootChange change)
         {
             var wanted = change.ApplyTo(Snapshot.Boot);
+            if (change.Target == BootTarget.BiosSetup)
+            {
+                // As on libvirt, which cannot stop a domain in its firmware setup.
+                throw new MachineOperationException(MachineErrorKind.Unsupported, "BIOS setup cannot be booted into");
+            }
+
             if (wanted.Enabled == BootOverride.Disabled || wanted.Target == BootTarget.None)
             {
                 _onceTarget = null;

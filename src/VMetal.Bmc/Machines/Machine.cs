@@ -12,7 +12,15 @@ public sealed record Machine(
     IReadOnlyList<string> MacAddresses,
     int MemoryMiB,
     int ProcessorCount,
-    VirtualMediaState Media);
+    VirtualMediaState Media)
+{
+    /// <summary>The hard disks (CD-ROMs excluded), in domain order; what inspection reads as storage.</summary>
+    public IReadOnlyList<MachineDisk> Disks { get; init; } = [];
+}
+
+/// <param name="Name">The disk's name in the machine (libvirt target, such as vda).</param>
+/// <param name="CapacityBytes">The size of the volume behind it, or null when it cannot be learned (no storage pool holds it).</param>
+public sealed record MachineDisk(string Name, long? CapacityBytes);
 
 public enum PowerState
 {

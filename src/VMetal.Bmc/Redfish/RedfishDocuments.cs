@@ -18,6 +18,13 @@ internal static class RedfishDocuments
     public const string VirtualCdId = "Cd";
 
     public static readonly IReadOnlyDictionary<string, BootTarget> BootTargets = Names<BootTarget>();
+
+    /// <summary>
+    /// The targets offered to clients: not BiosSetup, which libvirt cannot do (it stays understood, to be refused with a
+    /// clear message rather than "not in the list").
+    /// </summary>
+    public static readonly IReadOnlyList<string> AdvertisedBootTargets = [.. BootTargets.Keys.Where(name => name != nameof(BootTarget.BiosSetup))];
+
     public static readonly IReadOnlyDictionary<string, BootOverride> BootOverrides = Names<BootOverride>();
     public static readonly IReadOnlyDictionary<string, BootMode> BootModes = new Dictionary<string, BootMode>
     {
@@ -74,13 +81,19 @@ internal static class RedfishDocuments
             {
                 ["BootSourceOverrideEnabled"] = machine.Boot.Enabled.ToString(),
                 ["BootSourceOverrideTarget"] = machine.Boot.Target.ToString(),
-                ["BootSourceOverrideTarget@Redfish.AllowableValues"] = Strings(BootTargets.Keys),
+                ["BootSourceOverrideTarget@Redfish.AllowableValues"] = Strings(AdvertisedBootTargets),
                 ["BootSourceOverrideMode"] = BootModes.First(pair => pair.Value == machine.Boot.Mode).Key,
+                ["BootSourceOverrideMode@Redfish.AllowableValues"] = Strings(BootModes.Keys.Reverse()),
             },
             ["ProcessorSummary"] = new JsonObject { ["Count"] = machine.ProcessorCount, ["Status"] = Healthy() },
             ["MemorySummary"] = new JsonObject { ["TotalSystemMemoryGiB"] = Math.Round(machine.MemoryMiB / 1024.0, 3), ["Status"] = Healthy() },
             ["EthernetInterfaces"] = Link(path + "/EthernetInterfaces"),
             ["VirtualMedia"] = Link(path + "/VirtualMedia"),
+            ["Processors"] = Link(path + "/Processors"),
+            ["SimpleStorage"] = Link(path + "/SimpleStorage"),
+            ["Storage"] = Link(path + "/Storage"),
+            ["Bios"] = Link(path + "/Bios"),
+            ["SecureBoot"] = Link(path + "/SecureBoot"),
             ["Links"] = new JsonObject
             {
                 ["Chassis"] = new JsonArray(Link($"{Chassis}/{machine.Id}")),
@@ -95,6 +108,104 @@ internal static class RedfishDocuments
                 },
             },
         };
+    }
+
+    // Inventory, as Ironic's inspection reads it through sushy: one processor carrying every vCPU, the disks as one
+    // storage subsystem, and read-only firmware facts. Everything virtual is reported healthy.
+    public const string ProcessorId = "CPU0";
+    public const string StorageId = "1";
+
+    public static JsonObject Processor(Machine machine) => new()
+    {
+        ["@odata.type"] = "#Processor.v1_3_0.Processor",
+        ["@odata.id"] = $"{SystemPath(machine)}/Processors/{ProcessorId}",
+        ["Id"] = ProcessorId,
+        ["Name"] = "Virtual processor",
+        ["Socket"] = "CPU 0",
+        ["ProcessorType"] = "CPU",
+        ["ProcessorArchitecture"] = "x86",
+        ["InstructionSet"] = "x86-64",
+        ["Manufacturer"] = "QEMU",
+        ["TotalCores"] = machine.ProcessorCount,
+        ["TotalThreads"] = machine.ProcessorCount,
+        ["Status"] = Healthy(),
+    };
+
+    /// <summary>Disks whose size is unknown have no CapacityBytes, which sushy leaves out of its sizes.</summary>
+    public static JsonObject SimpleStorage(Machine machine) => new()
+    {
+        ["@odata.type"] = "#SimpleStorage.v1_2_0.SimpleStorage",
+        ["@odata.id"] = $"{SystemPath(machine)}/SimpleStorage/{StorageId}",
+        ["Id"] = StorageId,
+        ["Name"] = "Virtual disk controller",
+        ["Devices"] = new JsonArray([.. machine.Disks.Select(disk => (JsonNode)WithCapacity(new JsonObject
+        {
+            ["Name"] = disk.Name,
+            ["Status"] = Healthy(),
+        }, disk))]),
+        ["Status"] = Healthy(),
+    };
+
+    public static JsonObject Storage(Machine machine) => new()
+    {
+        ["@odata.type"] = "#Storage.v1_4_0.Storage",
+        ["@odata.id"] = $"{SystemPath(machine)}/Storage/{StorageId}",
+        ["Id"] = StorageId,
+        ["Name"] = "Virtual storage",
+        ["Drives@odata.count"] = machine.Disks.Count,
+        ["Drives"] = new JsonArray([.. machine.Disks.Select(disk => (JsonNode)Link(DrivePath(machine, disk)))]),
+        ["Status"] = Healthy(),
+    };
+
+    public static string DrivePath(Machine machine, MachineDisk disk) => $"{SystemPath(machine)}/Storage/{StorageId}/Drives/{disk.Name}";
+
+    /// <summary>An unknown size is 0 here: sushy sorts the drives' sizes and fails on a missing one.</summary>
+    public static JsonObject Drive(Machine machine, MachineDisk disk) => new()
+    {
+        ["@odata.type"] = "#Drive.v1_4_0.Drive",
+        ["@odata.id"] = DrivePath(machine, disk),
+        ["Id"] = disk.Name,
+        ["Name"] = disk.Name,
+        ["MediaType"] = "HDD",
+        ["CapacityBytes"] = disk.CapacityBytes ?? 0,
+        ["Status"] = Healthy(),
+    };
+
+    /// <summary>Read-only: there is nothing to set in a virtual machine's firmware, so no @Redfish.Settings either.</summary>
+    public static JsonObject Bios(Machine machine) => new()
+    {
+        ["@odata.type"] = "#Bios.v1_0_0.Bios",
+        ["@odata.id"] = $"{SystemPath(machine)}/Bios",
+        ["Id"] = "BIOS",
+        ["Name"] = "BIOS settings (read-only)",
+        ["Attributes"] = new JsonObject
+        {
+            ["BootMode"] = machine.Boot.Mode == BootMode.Uefi ? "Uefi" : "Bios",
+            ["Firmware"] = machine.Boot.Mode == BootMode.Uefi ? "OVMF" : "SeaBIOS",
+            ["SecureBoot"] = "Disabled",
+            ["LogicalProcessors"] = machine.ProcessorCount,
+        },
+    };
+
+    /// <summary>vmetal defines no secure boot firmware; read-only.</summary>
+    public static JsonObject SecureBoot(Machine machine) => new()
+    {
+        ["@odata.type"] = "#SecureBoot.v1_1_0.SecureBoot",
+        ["@odata.id"] = $"{SystemPath(machine)}/SecureBoot",
+        ["Id"] = "SecureBoot",
+        ["Name"] = "UEFI Secure Boot",
+        ["SecureBootEnable"] = false,
+        ["SecureBootCurrentBoot"] = "Disabled",
+    };
+
+    private static JsonObject WithCapacity(JsonObject device, MachineDisk disk)
+    {
+        if (disk.CapacityBytes is { } bytes)
+        {
+            device["CapacityBytes"] = bytes;
+        }
+
+        return device;
     }
 
     public static JsonObject EthernetInterface(Machine machine, int index) => new()

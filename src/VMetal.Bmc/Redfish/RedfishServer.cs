@@ -59,7 +59,7 @@ internal sealed class RedfishServer : IAsyncDisposable
 
         var app = builder.Build();
         var service = new RedfishService(
-            backend, new RedfishSessionStore(time, options.MaximumSessions, options.SessionTimeout), options, loggerFactory.CreateLogger<RedfishService>())
+            backend, new RedfishSessionStore(time, options.MaximumSessionsPerWorkspace, options.SessionTimeout), options, loggerFactory.CreateLogger<RedfishService>())
         {
             Listeners = listeners,
         };
@@ -111,10 +111,10 @@ internal sealed class RedfishServer : IAsyncDisposable
 
 /// <param name="MediaTimeout">Inserting virtual media downloads the image first, which takes longer than a power action.</param>
 internal sealed record RedfishServerOptions(
-    Guid ServiceId, TimeSpan ActionTimeout, TimeSpan MediaTimeout, TimeSpan SessionTimeout, int MaximumSessions, int MaximumConnections,
+    Guid ServiceId, TimeSpan ActionTimeout, TimeSpan MediaTimeout, TimeSpan SessionTimeout, int MaximumSessionsPerWorkspace, int MaximumConnections,
     long MaximumRequestBodyBytes)
 {
     public static RedfishServerOptions Default(Guid serviceId) => new(
-        serviceId, TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30), MaximumSessions: 256, MaximumConnections: 512,
+        serviceId, TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30), MaximumSessionsPerWorkspace: 64, MaximumConnections: 512,
         MaximumRequestBodyBytes: 64 * 1024);
 }

@@ -4,6 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.Logging;
 using VMetal.Bmc.Machines;
 using static VMetal.Bmc.Redfish.RedfishDocuments;
@@ -32,49 +35,86 @@ internal sealed partial class RedfishService(
     public void Map(WebApplication app)
     {
         app.Use(AuthenticateAsync);
-        app.MapGet("/redfish", () => Json(new JsonObject { ["v1"] = Root + "/" }));
-        app.MapGet(Root, () => Json(ServiceRoot(options.ServiceId)));
+        MapRead(app, "/redfish", () => Json(new JsonObject { ["v1"] = Root + "/" }));
+        MapRead(app, Root, () => Json(ServiceRoot(options.ServiceId)));
 
-        app.MapGet(SessionServicePath, () => Json(SessionService(sessions.Timeout)));
-        app.MapGet(Sessions, (HttpContext context) => Json(Collection(
+        MapRead(app, SessionServicePath, () => Json(SessionService(sessions.Timeout)));
+        MapRead(app, Sessions, (HttpContext context) => Json(Collection(
             "Session", Sessions, "Session Collection", sessions.Of(Tenant(context).Workspace).Select(s => $"{Sessions}/{s.Id}"))));
         app.MapPost(Sessions, (Func<HttpContext, Task<IResult>>)LogInAsync);
-        app.MapGet(Sessions + "/{id}", (HttpContext context, string id) =>
+        MapRead(app, Sessions + "/{id}", (HttpContext context, string id) =>
             sessions.Of(Tenant(context).Workspace).FirstOrDefault(s => s.Id == id) is { } session ? Json(Session(session)) : NotFound(context));
         app.MapDelete(Sessions + "/{id}", (HttpContext context, string id) =>
             sessions.Delete(Tenant(context).Workspace, id) ? Results.NoContent() : NotFound(context));
 
-        app.MapGet(Systems, (HttpContext context) => Json(Collection("ComputerSystem", Systems, "Computer System Collection", MachinesOf(context).Select(SystemPath))));
-        app.MapGet(Systems + "/{id}", (HttpContext context, string id) => WithMachine(context, id, machine => Json(ComputerSystem(machine))));
+        MapRead(app, Systems, (HttpContext context) => Json(Collection("ComputerSystem", Systems, "Computer System Collection", MachinesOf(context).Select(SystemPath))));
+        MapRead(app, Systems + "/{id}", (HttpContext context, string id) => WithMachine(context, id, machine => Json(ComputerSystem(machine))));
         app.MapPatch(Systems + "/{id}", PatchSystemAsync);
         app.MapPost(Systems + "/{id}/Actions/ComputerSystem.Reset", ResetAsync);
-        app.MapGet(Systems + "/{id}/EthernetInterfaces", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Collection(
+        MapRead(app, Systems + "/{id}/EthernetInterfaces", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Collection(
             "EthernetInterface", $"{SystemPath(machine)}/EthernetInterfaces", "Ethernet Interface Collection",
             machine.MacAddresses.Select(mac => $"{SystemPath(machine)}/EthernetInterfaces/{mac}")))));
-        app.MapGet(Systems + "/{id}/EthernetInterfaces/{mac}", (HttpContext context, string id, string mac) => WithMachine(context, id, machine =>
+        MapRead(app, Systems + "/{id}/EthernetInterfaces/{mac}", (HttpContext context, string id, string mac) => WithMachine(context, id, machine =>
         {
             var index = machine.MacAddresses.ToList().FindIndex(m => string.Equals(m, mac, StringComparison.OrdinalIgnoreCase));
             return index < 0 ? NotFound(context) : Json(EthernetInterface(machine, index));
         }));
 
-        app.MapGet(Managers, (HttpContext context) => Json(Collection("Manager", Managers, "Manager Collection", MachinesOf(context).Select(m => $"{Managers}/{m.Id}"))));
-        app.MapGet(Managers + "/{id}", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Manager(machine))));
-        app.MapGet(Chassis, (HttpContext context) => Json(Collection("Chassis", Chassis, "Chassis Collection", MachinesOf(context).Select(m => $"{Chassis}/{m.Id}"))));
-        app.MapGet(Chassis + "/{id}", (HttpContext context, string id) => WithMachine(context, id, machine => Json(ChassisOf(machine))));
+        MapRead(app, Systems + "/{id}/Processors", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Collection(
+            "Processor", $"{SystemPath(machine)}/Processors", "Processor Collection", [$"{SystemPath(machine)}/Processors/{ProcessorId}"]))));
+        MapRead(app, Systems + "/{id}/Processors/" + ProcessorId, (HttpContext context, string id) => WithMachine(context, id, machine => Json(Processor(machine))));
+        MapRead(app, Systems + "/{id}/SimpleStorage", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Collection(
+            "SimpleStorage", $"{SystemPath(machine)}/SimpleStorage", "Simple Storage Collection", [$"{SystemPath(machine)}/SimpleStorage/{StorageId}"]))));
+        MapRead(app, Systems + "/{id}/SimpleStorage/" + StorageId, (HttpContext context, string id) => WithMachine(context, id, machine => Json(SimpleStorage(machine))));
+        MapRead(app, Systems + "/{id}/Storage", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Collection(
+            "Storage", $"{SystemPath(machine)}/Storage", "Storage Collection", [$"{SystemPath(machine)}/Storage/{StorageId}"]))));
+        MapRead(app, Systems + "/{id}/Storage/" + StorageId, (HttpContext context, string id) => WithMachine(context, id, machine => Json(Storage(machine))));
+        MapRead(app, Systems + "/{id}/Storage/" + StorageId + "/Drives/{drive}", (HttpContext context, string id, string drive) => WithMachine(context, id, machine =>
+            machine.Disks.FirstOrDefault(d => d.Name == drive) is { } disk ? Json(Drive(machine, disk)) : NotFound(context)));
+        MapRead(app, Systems + "/{id}/Bios", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Bios(machine))));
+        MapRead(app, Systems + "/{id}/SecureBoot", (HttpContext context, string id) => WithMachine(context, id, machine => Json(SecureBoot(machine))));
+
+        MapRead(app, Managers, (HttpContext context) => Json(Collection("Manager", Managers, "Manager Collection", MachinesOf(context).Select(m => $"{Managers}/{m.Id}"))));
+        MapRead(app, Managers + "/{id}", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Manager(machine))));
+        MapRead(app, Chassis, (HttpContext context) => Json(Collection("Chassis", Chassis, "Chassis Collection", MachinesOf(context).Select(m => $"{Chassis}/{m.Id}"))));
+        MapRead(app, Chassis + "/{id}", (HttpContext context, string id) => WithMachine(context, id, machine => Json(ChassisOf(machine))));
 
         // Virtual media lives under the system since Redfish 1.8 and under the manager before; clients use both.
         foreach (var owner in new[] { Systems, Managers })
         {
-            app.MapGet(owner + "/{id}/VirtualMedia", (HttpContext context, string id) => WithMachine(context, id, machine =>
+            MapRead(app, owner + "/{id}/VirtualMedia", (HttpContext context, string id) => WithMachine(context, id, machine =>
                 Json(Collection("VirtualMedia", $"{owner}/{machine.Id}/VirtualMedia", "Virtual Media Collection", [$"{owner}/{machine.Id}/VirtualMedia/{VirtualCdId}"]))));
-            app.MapGet(owner + "/{id}/VirtualMedia/" + VirtualCdId, (HttpContext context, string id) => WithMachine(context, id, machine =>
+            MapRead(app, owner + "/{id}/VirtualMedia/" + VirtualCdId, (HttpContext context, string id) => WithMachine(context, id, machine =>
                 Json(VirtualCd(machine, $"{owner}/{machine.Id}/VirtualMedia"))));
             app.MapPost(owner + "/{id}/VirtualMedia/" + VirtualCdId + "/Actions/VirtualMedia.InsertMedia", InsertMediaAsync);
             app.MapPost(owner + "/{id}/VirtualMedia/" + VirtualCdId + "/Actions/VirtualMedia.EjectMedia", (HttpContext context, string id) =>
                 WithMachineAsync(context, id, machine => RunAsync(context, ct => backend.EjectMediaAsync(machine.Id, ct), options.MediaTimeout)));
         }
 
-        app.MapFallback(NotFound);
+        app.MapFallback(NotFoundOrWrongMethod);
+    }
+
+    /// <summary>A GET route that answers HEAD too (Kestrel sends no body for HEAD).</summary>
+    private static void MapRead(WebApplication app, string pattern, Delegate handler) =>
+        app.MapMethods(pattern, [HttpMethods.Get, HttpMethods.Head], handler);
+
+    /// <summary>405 with Allow for a resource that exists but not for this method; otherwise 404.</summary>
+    private static IResult NotFoundOrWrongMethod(HttpContext context, EndpointDataSource endpoints)
+    {
+        var allowed = endpoints.Endpoints.OfType<RouteEndpoint>()
+            .Select(endpoint => (endpoint, methods: endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods))
+            .Where(route => route.methods is not null && route.endpoint.RoutePattern.RawText is { } pattern
+                && new TemplateMatcher(TemplateParser.Parse(pattern), []).TryMatch(context.Request.Path, []))
+            .SelectMany(route => route.methods!)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (allowed.Count == 0)
+        {
+            return NotFound(context);
+        }
+
+        context.Response.Headers.Allow = string.Join(", ", allowed);
+        return Problem(StatusCodes.Status405MethodNotAllowed, "OperationNotAllowed", $"{context.Request.Method} is not allowed on {context.Request.Path}");
     }
 
     /// <summary>Resolves the listener, and for protected routes the tenant, before any route runs.</summary>
@@ -118,7 +158,7 @@ internal sealed partial class RedfishService(
     private static bool IsPublic(HttpRequest request)
     {
         var path = request.Path.Value?.TrimEnd('/') ?? string.Empty;
-        return (HttpMethods.IsGet(request.Method) && path is "/redfish" or Root)
+        return ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && path is "/redfish" or Root)
             || (HttpMethods.IsPost(request.Method) && path == Sessions);
     }
 

@@ -3,10 +3,11 @@ using System.Security.Cryptography;
 namespace VMetal.Bmc.Redfish;
 
 /// <summary>
-/// Redfish sessions (X-Auth-Token). Bounded: the least recently used session goes when the table is full;
-/// a session unused for longer than the timeout is gone.
+/// Redfish sessions (X-Auth-Token). Bounded per workspace: when a workspace has its maximum, its least recently
+/// used session goes (clients that log in per request and never log out, as Ironic may, cannot pile sessions up,
+/// nor push out another workspace's); a session unused for longer than the timeout is gone.
 /// </summary>
-internal sealed class RedfishSessionStore(TimeProvider time, int capacity, TimeSpan timeout)
+internal sealed class RedfishSessionStore(TimeProvider time, int capacityPerWorkspace, TimeSpan timeout)
 {
     private readonly Dictionary<string, RedfishSession> _byToken = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -18,9 +19,10 @@ internal sealed class RedfishSessionStore(TimeProvider time, int capacity, TimeS
         lock (_lock)
         {
             RemoveExpired();
-            if (_byToken.Count >= capacity)
+            var ofWorkspace = _byToken.Values.Where(s => s.Tenant.Workspace == tenant.Workspace).ToList();
+            if (ofWorkspace.Count >= capacityPerWorkspace)
             {
-                _byToken.Remove(_byToken.Values.MinBy(s => s.LastUsed)!.Token);
+                _byToken.Remove(ofWorkspace.MinBy(s => s.LastUsed)!.Token);
             }
 
             var session = new RedfishSession(

@@ -171,3 +171,14 @@ public enum DomainModificationImpact : uint
     Live = 1 << 0,
     Config = 1 << 1,
 }
+
+/// <summary>virDomainDeviceModifyFlags: which definition a device change applies to, and whether to force it.</summary>
+[Flags]
+public enum DomainDeviceModifyFlags : uint
+{
+    Current = 0,
+    Live = 1 << 0,
+    Config = 1 << 1,
+    /// <summary>For example ejects a CD whose tray the guest has locked.</summary>
+    Force = 1 << 2,
+}

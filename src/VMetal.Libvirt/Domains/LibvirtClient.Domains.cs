@@ -65,6 +65,15 @@ public sealed partial class LibvirtClient
     public Task DomainInjectNmiAsync(DomainRef domain, CancellationToken cancellationToken = default) =>
         CallAsync(RemoteProcedure.DomainInjectNmi, (domain, 0u), WriteDomainAndFlags, cancellationToken);
 
+    /// <summary>
+    /// virDomainUpdateDeviceFlags: changes one device in place, such as the medium in a CD-ROM drive (the device is
+    /// found by its target). <see cref="DomainDeviceModifyFlags.Live"/> needs a running domain.
+    /// </summary>
+    public Task DomainUpdateDeviceAsync(DomainRef domain, string deviceXml, DomainDeviceModifyFlags flags = DomainDeviceModifyFlags.Current,
+        CancellationToken cancellationToken = default) =>
+        CallAsync(RemoteProcedure.DomainUpdateDeviceFlags, (Domain: domain, Xml: deviceXml, Flags: flags),
+            static (w, a) => { RemoteTypes.WriteDomain(w, a.Domain); w.WriteString(a.Xml); w.WriteUInt((uint)a.Flags); }, cancellationToken);
+
     /// <summary>virDomainSendKey: presses <paramref name="keycodes"/> together for <paramref name="holdTimeMs"/> ms.</summary>
     public Task DomainSendKeyAsync(DomainRef domain, KeycodeSet codeset, uint holdTimeMs, IReadOnlyList<uint> keycodes,
         CancellationToken cancellationToken = default)

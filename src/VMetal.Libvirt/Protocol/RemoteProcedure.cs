@@ -56,6 +56,7 @@ internal enum RemoteProcedure
     NetworkIsActive = 152,
     StoragePoolIsActive = 154,
     ConnectGetLibVersion = 157,
+    DomainUpdateDeviceFlags = 174,
     DomainSnapshotCreateXml = 185,
     DomainSnapshotGetXmlDesc = 186,
     DomainSnapshotLookupByName = 189,

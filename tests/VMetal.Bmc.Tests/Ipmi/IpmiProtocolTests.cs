@@ -184,6 +184,25 @@ public sealed class IpmiProtocolTests
     }
 
     [Fact]
+    public async Task AFullTableGivesTheLongestIdleSessionsSlotToANewClient()
+    {
+        var bmc = new InProcessBmc(IpmiSessionLimits.Default with { MaximumActive = 2 });
+        var abandoned = bmc.Client(); // as an ipmitool killed with -9: never closes its session
+        Assert.True(await abandoned.LoginAsync(CipherSuite.Suite17));
+        bmc.Clock.Advance(TimeSpan.FromSeconds(3));
+        var working = bmc.Client();
+        Assert.True(await working.LoginAsync(CipherSuite.Suite17));
+        bmc.Clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.NotNull(await working.CommandAsync(NetFns.Chassis, 0x01));
+
+        Assert.True(await bmc.Client().LoginAsync(CipherSuite.Suite3));
+
+        Assert.Null(await abandoned.CommandAsync(NetFns.Chassis, 0x01)); // its slot went to the new client
+        Assert.NotNull(await working.CommandAsync(NetFns.Chassis, 0x01));
+        Assert.Equal(2, bmc.Sessions.Count);
+    }
+
+    [Fact]
     public async Task SlowPowerActionIsAnsweredInTimeAndFinishesInTheBackground()
     {
         var bmc = new InProcessBmc(options: IpmiServerOptions.Default with { AnswerWithin = TimeSpan.FromMilliseconds(100) });

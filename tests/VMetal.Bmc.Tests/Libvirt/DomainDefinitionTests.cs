@@ -113,14 +113,70 @@ public sealed class DomainDefinitionTests
     [Fact]
     public void MissingDeviceAndBiosSetupAreUnsupported()
     {
-        var domain = DomainDefinition.Parse(OsForm);
+        var domain = DomainDefinition.Parse(WithOs("<os><type arch='x86_64' machine='pc'>hvm</type></os>"));
 
-        var noCd = Assert.Throws<MachineOperationException>(() => domain.Apply(new BootChange(BootTarget.Cd, BootOverride.Once)));
+        var noNic = Assert.Throws<MachineOperationException>(() => domain.Apply(new BootChange(BootTarget.Pxe, BootOverride.Once)));
         var setup = Assert.Throws<MachineOperationException>(() => domain.Apply(new BootChange(BootTarget.BiosSetup, BootOverride.Once)));
 
-        Assert.Equal(MachineErrorKind.Unsupported, noCd.Kind);
-        Assert.Contains("CD-ROM", noCd.Message, StringComparison.Ordinal);
+        Assert.Equal(MachineErrorKind.Unsupported, noNic.Kind);
+        Assert.Contains("network interface", noNic.Message, StringComparison.Ordinal);
         Assert.Equal(MachineErrorKind.Unsupported, setup.Kind);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void CdBootAddsAnEmptyDriveToADomainWithoutOneAndBootsItFirst(bool osForm)
+    {
+        var domain = DomainDefinition.Parse(osForm ? OsForm : PerDevice.Replace("<disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/></disk>", "", StringComparison.Ordinal));
+
+        domain.Apply(new BootChange(BootTarget.Cd, BootOverride.Once));
+
+        var cdrom = Assert.Single(XDocument.Parse(domain.ToXml()).Descendants("disk"), d => d.Attribute("device")?.Value == "cdrom");
+        Assert.Null(cdrom.Element("source"));
+        Assert.Equal(osForm ? "ide" : "sata", cdrom.Element("target")?.Attribute("bus")?.Value);
+        Assert.Equal(new BootSettings(BootTarget.Cd, BootOverride.Once, BootMode.Legacy), DomainDefinition.Parse(domain.ToXml()).Boot);
+        Assert.Equal(osForm ? "os:cdrom" : "disk:cdrom:sda", domain.BootOrder[0]);
+    }
+
+    [Fact]
+    public void LiveCdromChangeCarriesTheNewMediumInTheLiveDrive()
+    {
+        var persistent = DomainDefinition.Parse(PerDevice);
+        // The live XML has what libvirt adds at start (alias, address) and may differ in boot order; those must be kept.
+        var live = DomainDefinition.Parse(PerDevice.Replace("<target dev='sda' bus='sata'/><readonly/>",
+            "<target dev='sda' bus='sata'/><readonly/><alias name='sata0-0-0'/><address type='drive' controller='0' bus='0' target='0' unit='0'/>", StringComparison.Ordinal));
+
+        persistent.InsertMedia("/m/x.iso", new Uri("http://192.0.2.1/x.iso"));
+        var inserted = XElement.Parse(live.LiveCdromChange(persistent)!);
+        Assert.Equal("/m/x.iso", inserted.Element("source")?.Attribute("file")?.Value);
+        Assert.Equal("sata0-0-0", inserted.Element("alias")?.Attribute("name")?.Value);
+        Assert.Equal("sda", inserted.Element("target")?.Attribute("dev")?.Value);
+
+        persistent.EjectMedia();
+        Assert.Null(XElement.Parse(live.LiveCdromChange(persistent)!).Element("source"));
+    }
+
+    [Fact]
+    public void LiveCdromChangeIsNullWhenTheDriveWasAddedAfterTheStart()
+    {
+        var persistent = DomainDefinition.Parse(OsForm);
+        var live = DomainDefinition.Parse(OsForm);
+
+        persistent.InsertMedia("/m/x.iso", new Uri("http://192.0.2.1/x.iso"));
+
+        Assert.Null(live.LiveCdromChange(persistent));
+    }
+
+    [Fact]
+    public void NvramAndDisksAreRead()
+    {
+        var uefi = DomainDefinition.Parse(WithOs("<os><type arch='x86_64' machine='q35'>hvm</type><loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader><nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'>/var/lib/libvirt/qemu/nvram/n_VARS.fd</nvram></os>"));
+        var domain = DomainDefinition.Parse(PerDevice);
+
+        Assert.Equal("/var/lib/libvirt/qemu/nvram/n_VARS.fd", uefi.NvramFile);
+        Assert.Null(domain.NvramFile);
+        Assert.Equal([("vda", "/var/lib/a.qcow2"), ("vdb", "/var/lib/b.qcow2")], domain.Disks);
     }
 
     [Theory]

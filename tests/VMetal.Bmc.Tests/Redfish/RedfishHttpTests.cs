@@ -31,6 +31,19 @@ public sealed class RedfishHttpTests : IAsyncLifetime
         Assert.Equal("Basic", systems.Headers.WwwAuthenticate.Single().Scheme);
     }
 
+    [Fact]
+    public async Task ServiceRootUuidIsAValidStableRfc4122Uuid()
+    {
+        using var anonymous = _bmc.HttpClient();
+
+        var uuid = (string?)(await anonymous.GetFromJsonAsync<JsonObject>("/redfish/v1", Ct))!["UUID"];
+
+        Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", uuid);
+        Assert.Equal(uuid, (string?)(await anonymous.GetFromJsonAsync<JsonObject>("/redfish/v1", Ct))!["UUID"]);
+        // Python's uuid.uuid5(uuid.NAMESPACE_DNS, "python.org"): the algorithm is the standard one.
+        Assert.Equal(Guid.Parse("886313e1-3b8a-5372-9b90-0c9aee199e5d"), VMetal.Bmc.Hosting.NameBasedUuid.Create(VMetal.Bmc.Hosting.NameBasedUuid.DnsNamespace, "python.org"));
+    }
+
     [Theory]
     [InlineData("Basic")]
     [InlineData("Basic !!!not-base64")]
@@ -113,6 +126,23 @@ public sealed class RedfishHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BootAdvertisesOnlyWhatCanBeSetAndRefusesBiosSetupClearly()
+    {
+        using var client = _bmc.HttpClient(_bmc.Alpha);
+        var path = $"/redfish/v1/Systems/{_bmc.Alpha.Machines[0].Uuid}";
+        var before = _bmc.AlphaMachine(0).Boot;
+
+        var boot = (await client.GetFromJsonAsync<JsonObject>(path, Ct))!["Boot"]!;
+        var setup = await client.PatchAsync(path, new StringContent("""{"Boot": {"BootSourceOverrideTarget": "BiosSetup"}}""", Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(["None", "Pxe", "Hdd", "Cd"], boot["BootSourceOverrideTarget@Redfish.AllowableValues"]!.AsArray().Select(v => (string?)v));
+        Assert.Equal(["UEFI", "Legacy"], boot["BootSourceOverrideMode@Redfish.AllowableValues"]!.AsArray().Select(v => (string?)v));
+        Assert.Equal(HttpStatusCode.BadRequest, setup.StatusCode);
+        Assert.Contains("BIOS setup", (string?)(await setup.Content.ReadFromJsonAsync<JsonObject>(Ct))!["error"]!["message"], StringComparison.Ordinal);
+        Assert.Equal(before, _bmc.AlphaMachine(0).Boot);
+    }
+
+    [Fact]
     public async Task ResetChecksItsTypeAndTheMachineState()
     {
         using var client = _bmc.HttpClient(_bmc.Alpha);
@@ -136,6 +166,28 @@ public sealed class RedfishHttpTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/redfish/v1/Nope", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/redfish/v1/Systems/{Guid.NewGuid()}", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/redfish/v1/Systems/{_bmc.Alpha.Machines[0].Uuid}/EthernetInterfaces/00:00:00:00:00:00", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task WrongMethodOnAnExistingResourceIs405WithAllowAndHeadWorks()
+    {
+        using var client = _bmc.HttpClient(_bmc.Alpha);
+        using var anonymous = _bmc.HttpClient();
+        var system = $"/redfish/v1/Systems/{_bmc.Alpha.Machines[0].Uuid}";
+
+        var delete = await client.DeleteAsync(system, Ct);
+        var post = await PostAsync(client, "/redfish/v1/Systems", new { }, Ct);
+        var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, system), Ct);
+        var rootHead = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/redfish/v1"), Ct);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, delete.StatusCode);
+        Assert.Equal(["GET", "HEAD", "PATCH"], delete.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+        Assert.Equal(["GET", "HEAD"], post.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Equal(HttpStatusCode.OK, rootHead.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync("/redfish/v1/Nope", Ct)).StatusCode);
     }
 
     [Fact]

@@ -41,6 +41,31 @@ public sealed class SushyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InspectionInventoryIsWhatSushyReads()
+    {
+        var machine = _bmc.AlphaMachine(0) with
+        {
+            ProcessorCount = 4,
+            MemoryMiB = 8192,
+            Disks = [new MachineDisk("vda", 50L << 30), new MachineDisk("vdb", 10L << 30), new MachineDisk("vdc", null)],
+        };
+        _bmc.Backend.Define(machine);
+
+        var inventory = (await _bmc.Sushy(_bmc.Alpha).RunAsync(new { op = "inventory", id = $"/redfish/v1/Systems/{machine.Id}" }))[0]!;
+
+        Assert.Null(inventory["error"]?.ToJsonString());
+        Assert.Equal(4, (int?)inventory["cpus"]);
+        Assert.Equal("x86", (string?)inventory["architecture"]);
+        Assert.Equal(8, (int?)inventory["memory_gib"]);
+        Assert.Equal([10L << 30, 50L << 30], inventory["disks"]!.AsArray().Select(v => (long?)v));
+        Assert.Equal(50L << 30, (long?)inventory["max_disk"]);
+        Assert.Equal([0, 10L << 30, 50L << 30], inventory["drives"]!.AsArray().Select(v => (long?)v));
+        Assert.Equal("Bios", (string?)inventory["bios"]!["BootMode"]);
+        Assert.Equal(false, (bool?)inventory["secure_boot"]!["enabled"]);
+        Assert.Equal("Disabled", (string?)inventory["secure_boot"]!["current"]);
+    }
+
+    [Fact]
     public async Task SetsBootOptionsResetsAndReadsPowerBack()
     {
         var machine = _bmc.AlphaMachine(1);

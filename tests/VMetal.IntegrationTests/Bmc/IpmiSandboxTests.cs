@@ -62,6 +62,22 @@ public sealed class IpmiSandboxTests(SandboxFixture sandbox)
         Assert.Equal("nic,disk once=False bios", await SandboxBmcLab.EventuallyAsync(BootOfFirstAsync, "nic,disk once=False bios"));
     }
 
+    [Fact]
+    public async Task BootdevCdromOnADomainWithoutADriveAddsAnEmptyOne()
+    {
+        var ipmitool = Lab.Ipmitool(0, 17);
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev cdrom"), "Set Boot Device to cdrom");
+
+        Assert.Equal("cdrom,nic,disk once=True bios", await BootOfFirstAsync());
+        Assert.Null(await Lab.CdromFileAsync(0));
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootparam get 5"), "Force Boot from CD/DVD");
+        // BIOS setup cannot be done on libvirt: refused, and nothing changed.
+        var bios = await ipmitool.RunAsync("chassis bootdev bios");
+        Assert.Contains("Invalid data field in request", bios.Output, StringComparison.Ordinal); // 0xCC
+        Assert.Equal("cdrom,nic,disk once=True bios", await BootOfFirstAsync());
+    }
+
     [Theory]
     [InlineData(3)]
     [InlineData(17)]

@@ -107,6 +107,98 @@ public sealed class RedfishSandboxTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task VirtualMediaChangesReachTheRunningDomainAndTheImageGoesOnlyWithIt()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+        using var server = new HttpListener();
+        var port = FreePort.Tcp();
+        server.Prefixes.Add($"http://127.0.0.1:{port}/");
+        server.Start();
+        var serving = ServeAsync(server, RandomNumberGenerator.GetBytes(1024 * 1024));
+        var image = $"http://127.0.0.1:{port}/ipa.iso";
+
+        // The domain has no CD-ROM drive: inserting adds one, which the domain has from its next start.
+        AssertNoError(await Lab.Sushy().RunAsync(new { op = "insert_media", id, image }, new { op = "reset", id, type = "On" }));
+        var file = await Lab.CdromFileAsync(0);
+        Assert.NotNull(file);
+        Assert.Equal(file, await Lab.LiveCdromAsync(0));
+
+        var ejected = await Lab.Sushy().RunAsync(new { op = "eject_media", id }, new { op = "media", id });
+
+        AssertNoError(ejected);
+        Assert.Equal(false, (bool?)ejected[1]!["inserted"]);
+        Assert.Equal("-", await Lab.LiveCdromAsync(0));
+        Assert.Null(await Lab.CdromFileAsync(0));
+        Assert.False(File.Exists(file));
+
+        var inserted = await Lab.Sushy().RunAsync(new { op = "insert_media", id, image }, new { op = "media", id });
+        server.Stop();
+        await serving;
+
+        AssertNoError(inserted);
+        Assert.Equal(true, (bool?)inserted[1]!["inserted"]);
+        Assert.Equal(file, await Lab.LiveCdromAsync(0));
+        Assert.Equal(file, await Lab.CdromFileAsync(0));
+        Assert.Equal("running", await Lab.DomStateAsync(0));
+    }
+
+    [Fact]
+    public async Task CdBootOnADomainWithoutADriveAddsOneForTheNextStart()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+        AssertNoError(await Lab.Sushy().RunAsync(new { op = "reset", id, type = "On" }));
+
+        var cd = await Lab.Sushy().RunAsync(new { op = "set_boot", id, target = "Cd", enabled = "Continuous" }, new { op = "system", id });
+
+        AssertNoError(cd);
+        Assert.Equal("Cd", (string?)cd[1]!["boot"]!["target"]);
+        Assert.Equal(["cdrom", "nic", "disk"], (await Lab.BootAsync(0)).Order);
+        Assert.Null(await Lab.LiveCdromAsync(0)); // IDE/SATA drives cannot be hot-plugged: the running instance has none yet
+        await Lab.VirshOnAsync("destroy", 0);
+        await Lab.VirshOnAsync("start", 0);
+        Assert.Equal("-", await Lab.LiveCdromAsync(0));
+    }
+
+    [Fact]
+    public async Task SwitchingAUefiNodeToLegacyDeletesTheVariableStoreItsDefinitionNamed()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+        var nvram = await Lab.MakeUefiAsync(0);
+        Assert.True(File.Exists(nvram));
+
+        var legacy = await Lab.Sushy().RunAsync(new { op = "set_boot", id, mode = "Legacy" }, new { op = "system", id });
+
+        AssertNoError(legacy);
+        Assert.Equal("Legacy", (string?)legacy[1]!["boot"]!["mode"]);
+        Assert.Equal("bios", (await Lab.BootAsync(0)).Firmware);
+        Assert.False(File.Exists(nvram));
+    }
+
+    [Fact]
+    public async Task InspectionInventoryHasTheDomainsCpusMemoryAndVolumeSizes()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+        var unknown = (await Lab.Sushy().RunAsync(new { op = "inventory", id }))[0]!;
+        await Lab.AddDiskPoolAsync();
+        // A definition change makes the BMC read the domain again, disks' volumes included.
+        AssertNoError(await Lab.Sushy().RunAsync(new { op = "set_boot", id, target = "Hdd", enabled = "Continuous" }));
+
+        var inventory = (await Lab.Sushy().RunAsync(new { op = "inventory", id }))[0]!;
+
+        Assert.Null(unknown["error"]?.ToJsonString());
+        Assert.Empty(unknown["disks"]!.AsArray()); // the disk is in no pool yet: its size is unknown, not made up
+        Assert.Null(inventory["error"]?.ToJsonString());
+        Assert.Matches(@"CPU\(s\):\s+1\n", await Lab.VirshOnAsync("dominfo", 0));
+        Assert.Equal(1, (int?)inventory["cpus"]);
+        Assert.Equal("x86", (string?)inventory["architecture"]);
+        Assert.Equal([16L << 20], inventory["disks"]!.AsArray().Select(v => (long?)v)); // qemu-img create … 16M
+        Assert.Equal(16L << 20, (long?)inventory["max_disk"]);
+        Assert.Equal([16L << 20], inventory["drives"]!.AsArray().Select(v => (long?)v));
+        Assert.Equal("Bios", (string?)inventory["bios"]!["BootMode"]);
+        Assert.Equal("Disabled", (string?)inventory["secure_boot"]!["current"]);
+    }
+
+    [Fact]
     public async Task WrongCredentialsGet401AndUndefinedDomainsGet404()
     {
         var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";

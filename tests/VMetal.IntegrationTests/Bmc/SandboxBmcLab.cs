@@ -137,6 +137,44 @@ internal sealed class SandboxBmcLab : IAsyncDisposable
         XDocument.Parse(await _sandbox.VirshAsync("dumpxml", "--inactive", Name(machine))).Root!.Element("devices")!.Elements("disk")
             .FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom")?.Element("source")?.Attribute("file")?.Value;
 
+    /// <summary>The medium in the running domain's CD-ROM drive as QEMU has it (<c>virsh domblklist</c>): a path, "-" when empty, null without a drive.</summary>
+    public async Task<string?> LiveCdromAsync(int machine) =>
+        (await _sandbox.VirshAsync("domblklist", "--details", Name(machine)))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .FirstOrDefault(columns => columns.Length == 4 && columns[1] == "cdrom")?[3];
+
+    /// <summary>
+    /// Redefines the domain, behind the BMC's back, as vmetal defines UEFI nodes (OVMF loader, a per-domain variable store
+    /// named in the definition, here in the lab directory), and starts and stops it once so libvirt creates the store.
+    /// </summary>
+    /// <returns>The variable store's path.</returns>
+    public async Task<string> MakeUefiAsync(int machine)
+    {
+        var nvram = _directory.File($"{Name(machine)}_VARS.fd");
+        var xml = XDocument.Parse(await _sandbox.VirshAsync("dumpxml", "--inactive", Name(machine)));
+        xml.Root!.Element("os")!.Add(
+            new XElement("loader", new XAttribute("readonly", "yes"), new XAttribute("type", "pflash"), "/usr/share/OVMF/OVMF_CODE_4M.fd"),
+            new XElement("nvram", new XAttribute("template", "/usr/share/OVMF/OVMF_VARS_4M.fd"), nvram));
+        var defined = await _sandbox.VirshResultAsync(["define", "/dev/stdin"], xml.ToString());
+        Assert.True(defined.ExitCode == 0, $"virsh define: {defined.Stderr}");
+        await _sandbox.VirshAsync("start", Name(machine));
+        await _sandbox.VirshAsync("destroy", Name(machine));
+        return nvram;
+    }
+
+    /// <summary>
+    /// Makes the lab directory a (transient) libvirt storage pool, so the disks become volumes libvirt knows the size
+    /// of, as vmetal's pool volumes are. Removed on dispose.
+    /// </summary>
+    public async Task AddDiskPoolAsync()
+    {
+        var created = await _sandbox.VirshResultAsync("pool-create-as", PoolName, "dir", "--target", _directory.Path);
+        Assert.True(created.ExitCode == 0, $"virsh pool-create-as: {created.Stderr}");
+    }
+
+    private string PoolName => Config.Workspace + "-pool";
+
     public Task UndefineAsync(int machine) => _sandbox.VirshAsync("undefine", "--nvram", Name(machine));
 
     /// <summary>Runs <c>virsh COMMAND &lt;machine's domain&gt;</c> in the sandbox, behind the BMC's back.</summary>
@@ -147,6 +185,7 @@ internal sealed class SandboxBmcLab : IAsyncDisposable
         await Host.DisposeAsync();
         await Backend.DisposeAsync();
         await RemoveDomainsAsync(_sandbox, Config.Machines.Select(m => m.Name));
+        await _sandbox.VirshResultAsync("pool-destroy", PoolName);
         _directory.Dispose();
     }
 

@@ -159,6 +159,37 @@ public sealed class DomainTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task Updating_a_cdrom_of_a_running_domain_changes_the_medium_qemu_sees_and_the_definition()
+    {
+        var name = TestNames.Unique("lv");
+        var image = $"/var/lib/libvirt/images/{name}.iso";
+        const string drive = "<target dev='hdc' bus='ide'/><readonly/>";
+        await using var client = await LibvirtSandbox.ConnectAsync(sandbox, LibvirtRoute.Ssh, Ct);
+        try
+        {
+            Assert.Equal(0, (await sandbox.RunAsync($"truncate -s 1M '{image}'", sudo: true)).ExitCode);
+            var xml = LibvirtSandbox.DomainXml(name, extraDevices: $"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>{drive}</disk>");
+            var domain = await client.DomainCreateAsync(await client.DomainDefineXmlAsync(xml, cancellationToken: Ct), cancellationToken: Ct);
+            const DomainDeviceModifyFlags both = DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Config;
+
+            await client.DomainUpdateDeviceAsync(domain, $"<disk type='file' device='cdrom'><source file='{image}'/>{drive}</disk>", both, Ct);
+
+            Assert.Matches($@"hdc\s+{Regex.Escape(image)}", await sandbox.VirshAsync("domblklist", name));
+            Assert.Contains($"<source file='{image}'", await sandbox.VirshAsync("dumpxml", "--inactive", name));
+
+            await client.DomainUpdateDeviceAsync(domain, $"<disk type='file' device='cdrom'>{drive}</disk>", both | DomainDeviceModifyFlags.Force, Ct);
+
+            Assert.Matches(@"hdc\s+-", await sandbox.VirshAsync("domblklist", name));
+            Assert.DoesNotContain(image, await sandbox.VirshAsync("dumpxml", "--inactive", name));
+        }
+        finally
+        {
+            await LibvirtSandbox.CleanupAsync(sandbox, $"destroy {name}", $"undefine {name}");
+            await sandbox.RunAsync($"rm -f '{image}'", sudo: true);
+        }
+    }
+
+    [Fact]
     public async Task Undefining_a_uefi_domain_needs_the_nvram_flag_which_removes_its_variable_store()
     {
         var name = TestNames.Unique("lv");

@@ -153,4 +153,37 @@ public class UploadAndUpdateTests
         Assert.Equal(3u, args.ReadUInt());
         args.EnsureEnd();
     }
+
+    [Fact]
+    public async Task Update_device_sends_the_domain_the_device_xml_and_the_flags()
+    {
+        await using var server = new FakeLibvirtServer();
+        server.Handle(RemoteProcedure.DomainUpdateDeviceFlags, r => r.ReplyAsync());
+        await using var client = await server.ConnectClientAsync();
+        var domain = new DomainRef("vm", Guid.NewGuid(), 3);
+        const string cdrom = "<disk type='file' device='cdrom'><target dev='sda' bus='sata'/></disk>";
+
+        await client.DomainUpdateDeviceAsync(domain, cdrom, DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Config, Ct);
+
+        var args = (await server.NextAsync(RemoteProcedure.DomainUpdateDeviceFlags)).Reader();
+        Assert.Equal(domain, RemoteTypes.ReadDomain(ref args));
+        Assert.Equal(cdrom, args.ReadString());
+        Assert.Equal(3u, args.ReadUInt());
+        args.EnsureEnd();
+    }
+
+    [Fact]
+    public async Task A_refused_device_update_throws_libvirts_error()
+    {
+        await using var server = new FakeLibvirtServer();
+        server.Handle(RemoteProcedure.DomainUpdateDeviceFlags, r =>
+            r.ReplyErrorAsync(LibvirtErrorCode.OperationInvalid, LibvirtErrorDomain.Domain, "domain is not running"));
+        await using var client = await server.ConnectClientAsync();
+
+        var error = await Assert.ThrowsAsync<LibvirtException>(() =>
+            client.DomainUpdateDeviceAsync(new DomainRef("vm", Guid.NewGuid(), -1), "<disk/>", DomainDeviceModifyFlags.Live, Ct));
+
+        Assert.True(error.IsOperationInvalid);
+        Assert.Equal("domain is not running", error.Message);
+    }
 }

@@ -11,7 +11,7 @@ public sealed record SushyClient(Uri ServiceRoot, string UserName, string Passwo
 {
     private const string Python = "/usr/bin/python3";
 
-    // Steps: systems | system | set_boot | reset | insert_media | eject_media. The first error ends the run and
+    // Steps: systems | system | inventory | set_boot | reset | insert_media | media | eject_media. The first error ends the run and
     // is reported as {"error": {"type", "status"}}.
     private const string Script = """
         import json, sys, warnings
@@ -53,6 +53,24 @@ public sealed record SushyClient(Uri ServiceRoot, string UserName, string Passwo
                 elif op == "insert_media":
                     cd_of(system).insert_media(step["image"], inserted=True, write_protected=True)
                     results.append("ok")
+                elif op == "inventory":
+                    # What Ironic's redfish inspection reads.
+                    processors = system.processors.summary
+                    secure_boot = system.secure_boot
+                    results.append({
+                        "cpus": processors.count,
+                        "architecture": processors.architecture.value if processors.architecture else None,
+                        "memory_gib": system.memory_summary.size_gib,
+                        "disks": list(system.simple_storage.disks_sizes_bytes),
+                        "max_disk": system.simple_storage.max_size_bytes,
+                        "drives": list(system.storage.drives_sizes_bytes),
+                        "bios": system.bios.attributes,
+                        "secure_boot": {"enabled": secure_boot.enabled,
+                                        "current": secure_boot.current_boot.value if secure_boot.current_boot else None},
+                    })
+                elif op == "media":
+                    cd = cd_of(system)
+                    results.append({"inserted": cd.inserted, "image": cd.image})
                 elif op == "eject_media":
                     cd_of(system).eject_media()
                     results.append("ok")
