@@ -388,8 +388,32 @@ start_polkit() {
         # shellcheck disable=SC2016
         sbx "${DAEMON_ENV[@]}" setsid -f /bin/sh -c 'echo $$ >"$1"; exec /usr/lib/polkit-1/polkitd --no-debug' \
             polkitd "$RUN/polkitd.pid" </dev/null >>"$LOGS/polkitd.log" 2>&1
+        # Wait for the bus name without asking polkit anything: a question before polkitd has
+        # registered makes D-Bus activate a second polkitd, ours then exits and its pid file lies.
+        if command -v dbus-send >/dev/null 2>&1; then
+            wait_for 15 polkit_registered || die "polkitd did not register on the sandbox's bus"
+        fi
         wait_for 15 sbx pkaction --action-id org.libvirt.unix.manage || die "polkitd did not start"
     fi
+    # Whichever polkitd owns the bus name (ours, or one D-Bus activated) is the one to track.
+    pidfile_alive "$RUN/polkitd.pid" || adopt_pid polkitd "$RUN/polkitd.pid"
+}
+
+polkit_registered() {
+    sbx dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.PolicyKit1 2>/dev/null | grep -q 'boolean true'
+}
+
+# Records the pid of the sandbox's process named $1 in pid file $2.
+adopt_pid() {
+    local pid
+    for pid in $(ip netns pids "$NS"); do
+        if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$1" ]]; then
+            echo "$pid" >"$2"
+            return 0
+        fi
+    done
+    return 1
 }
 
 start_libvirtd() {
