@@ -206,7 +206,7 @@ internal sealed class DomainDefinition
     public string? LiveCdromChange(DomainDefinition persistent)
     {
         var target = TargetName(persistent.FirstCdrom);
-        var live = Devices.Elements("disk").FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom" && TargetName(d) == target);
+        var live = Cdroms.FirstOrDefault(d => TargetName(d) == target);
         if (target is null || live is null)
         {
             return null;
@@ -234,7 +234,10 @@ internal sealed class DomainDefinition
         SetNote("image", null);
     }
 
-    private XElement? FirstCdrom => Domain.Element("devices")?.Elements("disk").FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom");
+    private IEnumerable<XElement> Cdroms =>
+        (Domain.Element("devices")?.Elements("disk") ?? []).Where(d => d.Attribute("device")?.Value == "cdrom");
+
+    private XElement? FirstCdrom => Cdroms.FirstOrDefault();
 
     private static string? TargetName(XElement? disk) => disk?.Element("target")?.Attribute("dev")?.Value;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
 using VMetal.Cli.Output;
-using VMetal.Converge;
 using VMetal.Images;
 using VMetal.Topology;
 
@@ -25,14 +24,18 @@ public sealed class ImagesCommand : CommandBase
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
         await using var lab = await LabSession.OpenAsync(context, cancellationToken);
-        var cache = new BaseImageCache(lab.Host, new LibvirtHypervisor(lab.Libvirt));
+        var cache = new BaseImageCache(lab.Host, lab.Hypervisor);
         IReadOnlyList<string> removed = [];
+        ImageCacheListing listing;
         if (context.Get(Prune))
         {
             await using (await lab.LockAsync(cancellationToken))
-                removed = await cache.PruneAsync(cancellationToken);
+                (listing, removed) = await cache.PruneAsync(cancellationToken);
         }
-        var listing = await cache.ListAsync(refreshPools: false, cancellationToken);
+        else
+        {
+            listing = await cache.ListAsync(refreshPools: false, cancellationToken);
+        }
 
         if (context.Output.Format == OutputFormat.Json)
         {

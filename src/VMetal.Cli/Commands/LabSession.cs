@@ -25,12 +25,16 @@ internal sealed class LabSession : IAsyncDisposable
         Host = host;
         Libvirt = libvirt;
         _acquireLock = acquireLock;
-        Engine = new ConvergeEngine(new LibvirtHypervisor(libvirt), new HostWorkspaceRecordStore(host), acquireLock);
+        Hypervisor = new LibvirtHypervisor(libvirt);
+        Engine = new ConvergeEngine(Hypervisor, new HostWorkspaceRecordStore(host), acquireLock);
     }
 
     public IHostConnection Host { get; }
 
     public LibvirtClient Libvirt { get; }
+
+    /// <summary>libvirt seen through the engine's port, for work beside the engine (the image cache).</summary>
+    public IHypervisor Hypervisor { get; }
 
     public ConvergeEngine Engine { get; }
 

@@ -207,12 +207,7 @@ public sealed class ConvergeEngine(
     {
         var selected = nodes.ToHashSet(StringComparer.Ordinal);
         return await TeardownAsync(records => records.Where(r => r.Workspace == workspace).ToList(),
-            unreadable =>
-            {
-                // Removing some nodes rewrites the record: an unreadable one must be fixed first.
-                _ = new WorkspaceRecordSet([], unreadable).Mine(workspace, "the hypervisor");
-                return [];
-            },
+            unreadable => unreadable.Where(u => u.Workspace == workspace).ToList(),
             domain => domain.Owner?.Workspace == workspace, selected, progress, cancellationToken);
     }
 
@@ -240,6 +235,9 @@ public sealed class ConvergeEngine(
         // An unreadable record cannot say which disks are its workspace's, but the marks in the
         // domain and network XML still do: those go, the record is set aside, the disks stay.
         var unreadable = selectUnreadable(all.Unreadable);
+        // Removing some nodes rewrites the record: an unreadable one must be fixed first.
+        if (nodes is not null && unreadable.Count > 0)
+            throw WorkspaceRecordSet.Unusable(unreadable[0], "the hypervisor");
         foreach (var bad in all.Unreadable.Except(unreadable))
             progress.Warning($"workspace record {bad.Path} is unreadable ({bad.Reason}); workspace '{bad.Workspace}' is left alone");
         foreach (var bad in unreadable)

@@ -73,12 +73,15 @@ public sealed record WorkspaceRecordSet(IReadOnlyList<WorkspaceRecord> Records, 
     public WorkspaceRecord? Mine(string workspace, string host)
     {
         if (Unreadable.FirstOrDefault(u => u.Workspace == workspace) is { } bad)
-            throw new VMetalException(FailureKind.OperationFailed,
-                $"the record of workspace '{workspace}' ({bad.Path} on {host}) is unreadable ({bad.Reason}); it is what proves which "
-                + "disks are this workspace's. Fix the file, or run `vmetal down` (it removes the domains and networks marked as this "
-                + "workspace's and sets the record aside; disks it cannot prove are left in the pool)");
+            throw Unusable(bad, host);
         return Records.FirstOrDefault(r => r.Workspace == workspace);
     }
+
+    /// <summary>Why a run that needs this workspace's own record cannot go on.</summary>
+    public static VMetalException Unusable(UnreadableWorkspaceRecord bad, string host) => new(FailureKind.OperationFailed,
+        $"the record of workspace '{bad.Workspace}' ({bad.Path} on {host}) is unreadable ({bad.Reason}); it is what proves which "
+        + "disks are this workspace's. Fix the file, or run `vmetal down` (it removes the domains and networks marked as this "
+        + "workspace's and sets the record aside; disks it cannot prove are left in the pool)");
 
     /// <summary>One warning per unreadable record of another workspace.</summary>
     public IEnumerable<string> WarningsForOthers(string workspace) => Unreadable.Where(u => u.Workspace != workspace)

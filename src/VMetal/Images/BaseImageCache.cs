@@ -65,16 +65,17 @@ public sealed class BaseImageCache(IHostConnection host, IHypervisor hypervisor,
     /// Deletes every cached image no volume is backed by, and unfinished downloads. Call it holding the
     /// host lock: `up` downloads images and creates overlays under that lock, so none appears meanwhile.
     /// </summary>
-    /// <returns>The deleted files.</returns>
-    public async Task<IReadOnlyList<string>> PruneAsync(CancellationToken cancellationToken)
+    /// <returns>What the cache holds afterwards, and the deleted files.</returns>
+    public async Task<(ImageCacheListing Remaining, IReadOnlyList<string> Removed)> PruneAsync(CancellationToken cancellationToken)
     {
         var listing = await ListAsync(refreshPools: true, cancellationToken);
-        var doomed = listing.Images.Where(image => !image.InUse).Select(image => image.Path).Concat(listing.Partial).ToList();
+        var unused = listing.Images.Where(image => !image.InUse).ToList();
+        var doomed = unused.Select(image => image.Path).Concat(listing.Partial).ToList();
         if (doomed.Count > 0)
         {
-            var sidecars = listing.Images.Where(image => !image.InUse).Select(image => image.Path + ".url");
+            var sidecars = unused.Select(image => image.Path + ".url");
             await host.RunCheckedAsync(HostCommand.AsRoot($"rm -f {ShellQuote.Join([.. doomed, .. sidecars])}"), cancellationToken);
         }
-        return doomed;
+        return (new ImageCacheListing(listing.Images.Where(image => image.InUse).ToList(), []), doomed);
     }
 }
