@@ -20,6 +20,12 @@ public static class ExitCodes
     /// <summary>Interrupted (Ctrl+C); same convention as shells (128 + SIGINT).</summary>
     public const int Cancelled = 130;
 
+    /// <summary>Stopped by SIGTERM (a CI runner's timeout, kill(1)): 128 + 15.</summary>
+    public const int Terminated = 143;
+
+    public static int ForTermination(System.Runtime.InteropServices.PosixSignal? signal) =>
+        signal == System.Runtime.InteropServices.PosixSignal.SIGTERM ? Terminated : Cancelled;
+
     public static int For(FailureKind kind) => kind switch
     {
         FailureKind.BadInput => BadInput,

@@ -62,8 +62,11 @@ public static class GlobalOptions
     public static readonly Option<OutputFormat> Output = new("--output", "-o")
     {
         Description = "Output format: text for humans, json for machines (results on stdout, chatter on stderr)",
+        HelpName = "text|json",
         Recursive = true,
         DefaultValueFactory = _ => OutputFormat.Text,
+        // Our own message: the parser's default names the .NET enum type.
+        CustomParser = result => ParseOutputFormat(result),
     };
 
     public static readonly Option<bool> Verbose = new("--verbose", "-v")
@@ -71,6 +74,15 @@ public static class GlobalOptions
         Description = "Show more detail",
         Recursive = true,
     };
+
+    private static OutputFormat ParseOutputFormat(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (Enum.TryParse<OutputFormat>(token, ignoreCase: true, out var format) && Enum.IsDefined(format) && !char.IsDigit(token.FirstOrDefault()))
+            return format;
+        result.AddError($"--output '{token}': use text or json");
+        return OutputFormat.Text;
+    }
 
     public static IEnumerable<Option> All =>
         [Host, Key, KnownHosts, AcceptNewHostKey, ConnectTimeout, Workspace, WorkspaceDir, Output, Verbose];

@@ -1,3 +1,4 @@
 using VMetal.Cli;
 
-return await VMetalCli.RunAsync(args, CliServices.ForProcess());
+using var interrupt = new CancellationTokenSource();
+return await VMetalCli.RunAsync(args, CliServices.ForProcess(interrupt), cancellationToken: interrupt.Token);

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json;
+using VMetal.Cli.Output;
 using VMetal.Cli.Commands;
 
 namespace VMetal.Cli;
@@ -44,15 +46,39 @@ public static class VMetalCli
         var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parseResult.Errors.Count > 0)
         {
-            foreach (var error in parseResult.Errors)
-                await stderr.WriteLineAsync($"error: {error.Message}");
+            var problems = UsageProblems(parseResult);
+            foreach (var problem in problems)
+                await stderr.WriteLineAsync($"error: {problem}");
             var commandPath = string.Join(' ', CommandPath(parseResult.CommandResult.Command));
             await stderr.WriteLineAsync($"usage: see '{commandPath} --help'");
+            if (JsonRequested(parseResult))
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(
+                    FailureDocument.Of(ExitCodes.BadInput, FailureKind.BadInput, problems[0], problems), ConsoleOutput.JsonOptions));
             return ExitCodes.BadInput;
         }
-        var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        // Signals are vmetal's own business (see TerminationSignals): they cancel cancellationToken.
+        var configuration = new InvocationConfiguration
+        {
+            Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+        };
         return await parseResult.InvokeAsync(configuration, cancellationToken);
     }
+
+    /// <summary>
+    /// The parser's errors, minus "Required command was not provided" when a word was not
+    /// recognised: `vmetal frobnicate` has one problem, the unknown word.
+    /// </summary>
+    private static List<string> UsageProblems(ParseResult parseResult)
+    {
+        var problems = parseResult.Errors.Select(error => error.Message).ToList();
+        if (parseResult.UnmatchedTokens.Count > 0 && problems.Count > 1)
+            problems.RemoveAll(problem => problem.StartsWith("Required command", StringComparison.Ordinal));
+        return problems;
+    }
+
+    /// <summary>A script that asked for JSON gets its failure as JSON too, when --output itself parsed.</summary>
+    private static bool JsonRequested(ParseResult parseResult) =>
+        parseResult.GetResult(GlobalOptions.Output) is { } result && !result.Errors.Any() && parseResult.GetValue(GlobalOptions.Output) == OutputFormat.Json;
 
     private static IEnumerable<string> CommandPath(Command command)
     {

@@ -41,6 +41,49 @@ public sealed class RootCommandTests
     }
 
     [Theory]
+    [InlineData("one problem: the unknown word", "frobnicate")]
+    [InlineData("an --output value that is not text or json", "status", "-o", "yaml")]
+    public async Task A_usage_error_is_reported_once_in_vmetals_words(string because, params string[] args)
+    {
+        var result = await CliRunner.RunAsync(args);
+
+        var errors = result.Stderr.Split('\n').Where(line => line.StartsWith("error: ", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 1, $"{because}: {result.Stderr}");
+        Assert.DoesNotContain("VMetal.", result.Stderr, StringComparison.Ordinal); // no .NET type names
+        Assert.Contains(args[^1], errors[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_usage_error_with_output_json_is_a_json_document_on_stdout()
+    {
+        var result = await CliRunner.RunAsync("-o", "json", "frobnicate");
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        using var document = JsonDocument.Parse(result.Stdout);
+        var error = document.RootElement.GetProperty("error");
+        Assert.Equal(ExitCodes.BadInput, error.GetProperty("exitCode").GetInt32());
+        Assert.Equal("badInput", error.GetProperty("kind").GetString());
+        Assert.Contains("'frobnicate'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Scripts that asked for JSON get JSON for every failure, not an empty stdout.</summary>
+    [Theory]
+    [InlineData(ExitCodes.BadInput, "badInput", "--host", "root@127.0.0.1:1", "exec", "--key", "/nonexistent/key", "--", "true")]
+    [InlineData(ExitCodes.CannotConnect, "connection", "--host", "root@127.0.0.1:1", "--connect-timeout", "2", "exec", "--", "true")]
+    [InlineData(ExitCodes.BadInput, "badInput", "--host", "root@127.0.0.1:1", "plan", "--topology-nodes", "nope:1")]
+    public async Task A_failing_command_with_output_json_prints_a_failure_document(int exitCode, string kind, params string[] args)
+    {
+        var result = await CliRunner.RunAsync(["-o", "json", .. args]);
+
+        Assert.True(result.ExitCode == exitCode, result.Stderr);
+        using var document = JsonDocument.Parse(result.Stdout);
+        var error = document.RootElement.GetProperty("error");
+        Assert.Equal(exitCode, error.GetProperty("exitCode").GetInt32());
+        Assert.Equal(kind, error.GetProperty("kind").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
+    }
+
+    [Theory]
     [InlineData("me@host:99999")]
     [InlineData("@host")]
     public async Task A_malformed_host_is_bad_input(string host)
@@ -105,5 +148,13 @@ public sealed class RootCommandTests
     public void Failure_kinds_map_to_the_documented_exit_codes(FailureKind kind, int exitCode)
     {
         Assert.Equal(exitCode, ExitCodes.For(kind));
+    }
+
+    [Fact]
+    public void Interruptions_follow_the_shell_convention()
+    {
+        Assert.Equal(130, ExitCodes.ForTermination(System.Runtime.InteropServices.PosixSignal.SIGINT));
+        Assert.Equal(143, ExitCodes.ForTermination(System.Runtime.InteropServices.PosixSignal.SIGTERM));
+        Assert.Equal(130, ExitCodes.ForTermination(null)); // cancelled without a signal (tests, hosts)
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VMetal.Cli.Output;
 
 namespace VMetal.Cli.Commands;
 
@@ -30,8 +31,9 @@ public abstract class CommandBase : Command
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            output.Error("interrupted");
-            return ExitCodes.Cancelled;
+            var exitCode = ExitCodes.ForTermination(Services.TerminationSignal());
+            Fail(output, exitCode, FailureKind.OperationFailed, "interrupted");
+            return exitCode;
         }
         catch (Topology.TopologyInvalidException ex)
         {
@@ -40,23 +42,36 @@ public abstract class CommandBase : Command
                 output.Warning(warning);
             foreach (var error in ex.Errors)
                 output.Error(error.ToString());
-            if (output.Format == Output.OutputFormat.Json)
-                output.WriteJson(new { errors = ex.Errors, warnings = ex.Warnings });
+            if (output.Format == OutputFormat.Json && !output.WroteJson)
+                output.WriteJson(new
+                {
+                    FailureDocument.Of(ExitCodes.For(ex.Kind), ex.Kind, ex.Message).Error,
+                    errors = ex.Errors,
+                    warnings = ex.Warnings,
+                });
             output.Error(ex.Message);
             return ExitCodes.For(ex.Kind);
         }
         catch (VMetalException ex)
         {
-            output.Error(ex.Message);
+            Fail(output, ExitCodes.For(ex.Kind), ex.Kind, ex.Message);
             if (ex.InnerException is { } inner)
                 output.Detail($"caused by {inner.GetType().Name}: {inner.Message}");
             return ExitCodes.For(ex.Kind);
         }
         catch (Exception ex)
         {
-            output.Error($"{ex.GetType().Name}: {ex.Message}");
+            Fail(output, ExitCodes.OperationFailed, FailureKind.OperationFailed, $"{ex.GetType().Name}: {ex.Message}");
             output.Detail(ex.ToString());
             return ExitCodes.OperationFailed;
         }
+    }
+
+    /// <summary>The one-line error on stderr, and with --output json the failure document on stdout unless a result is there already.</summary>
+    private static void Fail(IConsoleOutput output, int exitCode, FailureKind kind, string message)
+    {
+        output.Error(message);
+        if (output.Format == OutputFormat.Json && !output.WroteJson)
+            output.WriteJson(FailureDocument.Of(exitCode, kind, message));
     }
 }

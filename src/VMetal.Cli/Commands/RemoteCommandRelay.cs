@@ -13,11 +13,21 @@ internal static class RemoteCommandRelay
     {
         await using var process = await host.StartAsync(command, cancellationToken);
         var stdin = ForwardStdinAsync(services.OpenStandardInput(), process.StandardInput, cancellationToken);
-        await using (var stdout = services.OpenStandardOutput())
+        int exitCode;
+        try
         {
-            await process.StandardOutput.CopyToAsync(stdout, cancellationToken);
+            await using (var stdout = services.OpenStandardOutput())
+            {
+                await process.StandardOutput.CopyToAsync(stdout, cancellationToken);
+            }
+            exitCode = await process.Completion.WaitAsync(cancellationToken);
         }
-        var exitCode = await process.Completion.WaitAsync(cancellationToken);
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Like ssh(1) on Ctrl+C or a CI runner's kill: the remote command stops with us.
+            await process.TerminateAsync();
+            throw;
+        }
         await using (var stderr = services.OpenStandardError())
         await using (var writer = new StreamWriter(stderr))
         {

@@ -89,12 +89,12 @@ public sealed class SandboxCommand : Command
     {
         private static readonly Argument<string[]> CommandLine = new("command")
         {
-            Description = "Command to run (joined with spaces and run by the remote shell, like ssh(1))",
-            Arity = ArgumentArity.OneOrMore,
+            Description = "Command to run (joined with spaces and run by the remote shell, like ssh(1)); none: a shell",
+            Arity = ArgumentArity.ZeroOrMore,
         };
 
         public SshCommand(CliServices services)
-            : base("ssh", "Run a command on the sandbox as its sudoer user; stdin, stdout and the exit code pass through", services)
+            : base("ssh", "Run a command on the sandbox as its sudoer user (stdin, stdout and the exit code pass through), or open a shell there", services)
         {
             Arguments.Add(CommandLine);
         }
@@ -103,13 +103,39 @@ public sealed class SandboxCommand : Command
         {
             if (!SandboxManager.LooksUp())
                 throw new VMetalException(FailureKind.Connection, "the sandbox is not up: run 'vmetal sandbox up'");
+            var words = context.Get(CommandLine) ?? [];
+            // A person at a terminal gets a real interactive session (a pty, line editing): OpenSSH's
+            // client does that well, with the ssh config the sandbox writes for exactly this.
+            if (words.Length == 0 && Services.InputIsTerminal())
+                return await InteractiveShellAsync(cancellationToken);
             var settings = SandboxManager.DefaultEnvironment.HostSettings with
             {
                 ConnectTimeout = TimeSpan.FromSeconds(Math.Max(1, context.Get(GlobalOptions.ConnectTimeout))),
             };
             await using var host = await Services.HostConnector.ConnectAsync(settings, cancellationToken);
-            var command = string.Join(' ', context.Get(CommandLine) ?? []);
+            // Without a command and a terminal, like ssh(1): the remote shell reads its commands from stdin.
+            var command = words.Length == 0 ? "exec \"${SHELL:-/bin/sh}\" -s" : string.Join(' ', words);
             return await RemoteCommandRelay.RunAsync(host, HostCommand.Of(command), Services, cancellationToken);
+        }
+
+        private static async Task<int> InteractiveShellAsync(CancellationToken cancellationToken)
+        {
+            var config = SandboxManager.DefaultEnvironment.SshConfig;
+            System.Diagnostics.Process process;
+            try
+            {
+                process = System.Diagnostics.Process.Start("ssh", ["-t", "-F", config, "vmetal-sandbox"]);
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                throw new VMetalException(FailureKind.OperationFailed,
+                    $"an interactive shell needs OpenSSH's ssh client ({ex.Message}); 'vmetal sandbox ssh -- COMMAND' works without it");
+            }
+            using (process)
+            {
+                await process.WaitForExitAsync(cancellationToken);
+                return process.ExitCode;
+            }
         }
     }
 

@@ -11,6 +11,8 @@ public sealed class ConsoleOutput : IConsoleOutput
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
+        // Read by scripts and people, never embedded in HTML: 'quotes' and <angles> stay readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
@@ -59,8 +61,11 @@ public sealed class ConsoleOutput : IConsoleOutput
 
     public void WriteText(string text) => _rawStdout.Write(text);
 
+    public bool WroteJson { get; private set; }
+
     public void WriteJson<T>(T value)
     {
+        WroteJson = true;
         _rawStdout.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
         _rawStdout.Flush();
     }

@@ -42,6 +42,9 @@ public interface IConsoleOutput
     /// <summary>The command's machine-readable result (JSON mode: stdout).</summary>
     void WriteJson<T>(T value);
 
+    /// <summary>Whether <see cref="WriteJson"/> has written a document (a failure then adds none of its own).</summary>
+    bool WroteJson { get; }
+
     /// <summary>Runs long work behind a spinner when a human is watching.</summary>
     Task<T> StatusAsync<T>(string title, Func<Action<string>, Task<T>> work);
 }

@@ -36,4 +36,10 @@ public interface IHostProcess : IAsyncDisposable
 
     /// <summary>Completes with the exit code when the command ends.</summary>
     Task<int> Completion { get; }
+
+    /// <summary>
+    /// Asks the command to stop (SIGTERM) because we were interrupted; <see cref="Completion"/> then
+    /// ends. Closing the channel alone would leave a remote command that reads nothing running on.
+    /// </summary>
+    Task TerminateAsync() => DisposeAsync().AsTask();
 }

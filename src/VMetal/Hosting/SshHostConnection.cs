@@ -353,6 +353,19 @@ public sealed class SshHostConnection : IHostConnection
 
         public Task<int> Completion { get; }
 
+        /// <summary>An SSH "signal" request (OpenSSH's sshd delivers it); a server that ignores it gets 1 s, then the channel closes.</summary>
+        public Task TerminateAsync() => Task.Run(() =>
+        {
+            try
+            {
+                _command.CancelAsync(forceKill: false, millisecondsTimeout: 1000);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException or SshException)
+            {
+                // Already ended, or the connection is gone (which ends the command too).
+            }
+        });
+
         /// <summary>
         /// Closes the channel through SSH.NET's own close, which sends EOF (when still due) and CLOSE
         /// in order under the channel's lock. The input stream's EOF is checked outside that lock:

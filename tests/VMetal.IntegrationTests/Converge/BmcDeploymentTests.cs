@@ -12,7 +12,7 @@ public sealed class BmcDeploymentTests(SandboxFixture sandbox)
     [Fact]
     public async Task Up_deploys_bmcs_that_ipmitool_and_sushy_use_to_power_the_real_domains()
     {
-        var binary = BmcBinary();
+        var binary = VMetalBinary.Require();
         await using var lab = new TestLab(sandbox, "bmc");
         string[] up = [.. lab.Args("up"), "--prefix", lab.Prefix, .. TestLab.SmallTopology, "--bmc", "both", "--bmc-binary", binary];
 
@@ -98,18 +98,5 @@ public sealed class BmcDeploymentTests(SandboxFixture sandbox)
             Assert.True(DateTime.UtcNow < deadline, $"{domain} did not become {state}");
             await Task.Delay(500);
         }
-    }
-
-    private static string BmcBinary()
-    {
-        var path = Environment.GetEnvironmentVariable("VMETAL_BMC_BINARY") is { Length: > 0 } fromEnvironment
-            ? fromEnvironment
-            : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../artifacts/vmetal/vmetal"));
-        if (!File.Exists(path))
-        {
-            Assert.False(SandboxFixture.Required, $"no self-contained vmetal binary at {path} (run ./vmetal once, or set VMETAL_BMC_BINARY)");
-            Assert.Skip($"no self-contained vmetal binary at {path} (run ./vmetal once, or set VMETAL_BMC_BINARY)");
-        }
-        return path;
     }
 }

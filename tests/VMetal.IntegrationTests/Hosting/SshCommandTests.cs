@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using VMetal.Cli;
 using VMetal.Hosting;
 using VMetal.Testing;
 
@@ -122,6 +123,70 @@ public sealed class SshCommandTests(SandboxFixture sandbox)
         Assert.Equal(3, result.ExitCode);
         Assert.Contains("SHOUT", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("to-stderr", result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Interrupting <c>vmetal exec</c> stops the remote command too (closing the channel alone would not: it reads nothing).</summary>
+    [Fact]
+    public async Task An_interrupted_cli_exec_stops_the_remote_command()
+    {
+        var environment = sandbox.Require();
+        var pidFile = $"/tmp/vmetal-exec-interrupt-{Guid.NewGuid():N}.pid";
+        using var interrupt = new CancellationTokenSource();
+
+        var run = CliRunner.RunAsync(
+            ["exec", "--host", environment.Host, "--key", environment.KeyPath, "--known-hosts", environment.KnownHostsPath,
+             "--", $"echo $$ >{pidFile}; exec sleep 300"],
+            stdin: null, cancellationToken: interrupt.Token);
+        await using var host = await new HostConnector().ConnectAsync(environment.HostSettings);
+        var pid = await WaitForFileAsync(host, pidFile);
+        await interrupt.CancelAsync();
+        var result = await run;
+
+        Assert.True(result.ExitCode == ExitCodes.Cancelled, result.Output);
+        var alive = await host.RunAsync(HostCommand.Of($"for i in $(seq 50); do kill -0 {pid} 2>/dev/null || exit 1; sleep 0.1; done; exit 0"));
+        await host.RunAsync(HostCommand.Of($"kill {pid} 2>/dev/null; rm -f {pidFile}"));
+        Assert.True(alive.ExitCode == 1, $"remote process {pid} still runs 5 s after the interruption");
+    }
+
+    /// <summary>A CI runner's timeout sends SIGTERM: the real process exits 143 and takes the remote command with it.</summary>
+    [Fact]
+    public async Task A_terminated_vmetal_process_exits_143_and_stops_the_remote_command()
+    {
+        var environment = sandbox.Require();
+        var binary = VMetalBinary.Require();
+        var pidFile = $"/tmp/vmetal-exec-term-{Guid.NewGuid():N}.pid";
+        var start = new ProcessStartInfo(binary)
+        {
+            ArgumentList = { "exec", "--host", environment.Host, "--key", environment.KeyPath, "--known-hosts", environment.KnownHostsPath,
+                             "--", $"echo $$ >{pidFile}; exec sleep 300" },
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var vmetal = Process.Start(start)!;
+        await using var host = await new HostConnector().ConnectAsync(environment.HostSettings);
+        var pid = await WaitForFileAsync(host, pidFile);
+
+        (await ProcessRunner.RunAsync("kill", "-TERM", vmetal.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))).EnsureSuccess("kill -TERM vmetal");
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await vmetal.WaitForExitAsync(limit.Token);
+
+        var alive = await host.RunAsync(HostCommand.Of($"for i in $(seq 50); do kill -0 {pid} 2>/dev/null || exit 1; sleep 0.1; done; exit 0"));
+        await host.RunAsync(HostCommand.Of($"kill {pid} 2>/dev/null; rm -f {pidFile}"));
+        Assert.Equal(ExitCodes.Terminated, vmetal.ExitCode);
+        Assert.True(alive.ExitCode == 1, $"remote process {pid} still runs 5 s after vmetal was terminated");
+    }
+
+    private static async Task<string> WaitForFileAsync(IHostConnection host, string path)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var read = await host.RunAsync(HostCommand.Of($"cat {path} 2>/dev/null"));
+            if (read.ExitCode == 0 && read.Stdout.Trim() is { Length: > 0 } content)
+                return content;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{path} never appeared on the host");
     }
 
     [Fact]

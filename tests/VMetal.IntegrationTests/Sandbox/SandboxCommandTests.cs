@@ -30,4 +30,16 @@ public sealed class SandboxCommandTests(SandboxFixture sandbox)
         Assert.Contains("libvirtd  : running", text.Stdout, StringComparison.Ordinal);
         Assert.Contains("\"state\": \"up\"", json.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Ssh_without_a_command_runs_the_shell_on_stdin()
+    {
+        sandbox.Require();
+
+        var result = await CliRunner.RunAsync(["sandbox", "ssh"], stdin: "whoami\nhostname -I\nexit 7\n");
+
+        Assert.True(result.ExitCode == 7, result.Output);
+        Assert.Contains("vmadmin", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("198.18.90.2", result.Stdout, StringComparison.Ordinal);
+    }
 }
