@@ -97,6 +97,9 @@ internal static class InfraredFlags
         new("--domain-type", FlagShape.Value),
         new("--start", FlagShape.Bool),
         new("--no-wait", FlagShape.Bool),
+        new("--bmc", FlagShape.Value),
+        new("--bmc-address", FlagShape.Value),
+        new("--bmc-port", FlagShape.Value),
     ];
 
     public static readonly IReadOnlyList<string> SnapshotActions =
@@ -508,6 +511,13 @@ internal sealed record InfraredInvocation
             options.Add(CheckCommand.MemoryOvercommit.Name);
         if (!dryRun && flags.Value("--image-sha256") is { } sha256)
             options.AddRange([ConvergeOptions.ImageSha256.Name, sha256]);
+        // The BMCs are deployed by `up` (both IPMI and Redfish unless told otherwise); a plan deploys nothing.
+        if (!dryRun)
+        {
+            Choice("--bmc", ConvergeOptions.Bmc.Name, "ipmi", "redfish", "both", "none");
+            Pass("--bmc-address", ConvergeOptions.BmcAddress.Name);
+            Pass("--bmc-port", ConvergeOptions.BmcPort.Name);
+        }
         var extend = flags.IsTrue("--topology-extend");
         return new InfraredInvocation
         {

@@ -40,6 +40,10 @@ public sealed class InfraredInvocationTests
     [InlineData("--topology-nodes undercloud:1 --image-url http://x/rhel.qcow2 --image-sha256 ab12 --dry-run",
         "plan --topology-nodes undercloud:1 --image-url http://x/rhel.qcow2")]
     [InlineData("--topology-nodes compute:1 --dry-run", "plan --topology-nodes compute:1")]
+    // vmetal's BMC options reach `up`, which deploys the BMCs.
+    [InlineData("--topology-nodes compute:1 --bmc ipmi --bmc-address 198.18.90.2 --bmc-port 8443",
+        "up --topology-nodes compute:1 --bmc ipmi --bmc-address 198.18.90.2 --bmc-port 8443")]
+    [InlineData("--topology-nodes compute:1 --bmc none --dry-run", "plan --topology-nodes compute:1")]
     [InlineData("--topology-nodes compute:1 --cleanup no --kill False", "up --topology-nodes compute:1")]
     [InlineData("--topology-nodes compute:1 --topology-extend yes", "up --topology-nodes compute:1")]
     [InlineData("--topology-nodes compute:1 --topology-extend yes --dry-run True", "plan --topology-nodes compute:1")]
@@ -138,6 +142,7 @@ public sealed class InfraredInvocationTests
     [InlineData("--topology-nodes c:1 --host-network-mtu-size 9000",
         "--host-network-mtu-size: not mapped; set the MTU of each network of the layout instead, e.g. -e override.networks.net1.mtu=9000 (net1, net2, net3 for 3_nets)")]
     [InlineData("--topology-nodes c:1 --bootmode efi", "--bootmode: 'efi' is not one of bios, uefi")]
+    [InlineData("--topology-nodes c:1 --bmc vbmc", "--bmc: 'vbmc' is not one of ipmi, redfish, both, none")]
     [InlineData("--topology-nodes c:1 --disk-bus ide", "--disk-bus: 'ide' is not one of virtio, scsi")]
     [InlineData("--topology-nodes c:1 --domain-type xen", "--domain-type: 'xen' is not one of kvm, qemu")]
     [InlineData("--topology-nodes c:1 --net_subnet 300", "--net_subnet: expected a third octet 0-255, got '300'")]
