@@ -258,8 +258,9 @@ public sealed class ConvergeEngine(
                 .Concat(volumeNames.Select(Planner.VolumeNode)).ToHashSet(StringComparer.Ordinal);
             var unknown = nodes.Where(n => !known.Contains(n)).ToList();
             if (unknown.Count > 0)
-                throw new VMetalException(FailureKind.BadInput,
-                    $"no node {string.Join(", ", unknown)} in workspace '{workspaces.FirstOrDefault() ?? "(none)"}'; its nodes: {string.Join(", ", known.Order(StringComparer.Ordinal))}");
+                throw new VMetalException(FailureKind.BadInput, known.Count == 0
+                    ? $"no node {string.Join(", ", unknown)}: the workspace has no nodes on this hypervisor (check --workspace and --host)"
+                    : $"no node {string.Join(", ", unknown)} in workspace '{workspaces[0]}'; its nodes: {string.Join(", ", known.Order(StringComparer.Ordinal))}");
         }
 
         var allChanges = new List<PlannedChange>();

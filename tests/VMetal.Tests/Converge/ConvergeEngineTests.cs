@@ -364,6 +364,15 @@ public sealed class ConvergeEngineTests
     }
 
     [Fact]
+    public async Task Removing_a_node_from_an_empty_workspace_says_the_workspace_is_empty()
+    {
+        var error = await Assert.ThrowsAsync<VMetalException>(() => Engine().RemoveNodesAsync("ws", ["compute-9"], _progress, CancellationToken.None));
+
+        Assert.Equal(FailureKind.BadInput, error.Kind);
+        Assert.Equal("no node compute-9: the workspace has no nodes on this hypervisor (check --workspace and --host)", error.Message);
+    }
+
+    [Fact]
     public async Task Kvm_hosts_get_kvm_domains_without_a_warning()
     {
         _hypervisor.Kvm = true;
