@@ -30,11 +30,12 @@ public sealed class CatalogCommand : CommandBase
 
     private static void Print(IConsoleOutput output, CatalogListing listing)
     {
-        var types = new Table().Title("node types").AddColumns("type", "vCPU", "RAM MiB", "disks", "OS", "groups", "source");
+        var types = new Table().Title("node types").AddColumns("type", "VMs", "vCPU", "RAM MiB", "disks", "OS", "groups", "source");
         foreach (var type in listing.NodeTypes)
         {
             types.AddRow(
                 Markup.Escape(type.Name),
+                Markup.Escape($"{type.NodeName}-N"),
                 type.VCpus.ToString(CultureInfo.InvariantCulture),
                 type.MemoryMiB.ToString(CultureInfo.InvariantCulture),
                 type.DiskCount == 0 ? "none" : $"{type.DiskCount} ({Sizes.Format(type.DiskBytes)})",

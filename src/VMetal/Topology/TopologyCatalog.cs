@@ -5,8 +5,11 @@ namespace VMetal.Topology;
 
 /// <param name="Source">"built-in", or the path of the user file that defines (or shadows) it.</param>
 /// <param name="DiskBytes">Sum of the virtual sizes of its disks.</param>
+/// <param name="NodeName">The file's <c>name</c>: its VMs are <c>[prefix-]NodeName-index</c>. Some types share one
+/// (tripleo and undercloud, cephext and ceph, compute_dvr and compute), so a lab uses one of them.</param>
 public sealed record NodeTypeSummary(
-    string Name, string Source, int VCpus, int MemoryMiB, int DiskCount, long DiskBytes, bool DeployOs, IReadOnlyList<string> Groups);
+    string Name, string Source, int VCpus, int MemoryMiB, int DiskCount, long DiskBytes, bool DeployOs, IReadOnlyList<string> Groups,
+    string NodeName);
 
 public sealed record LayoutSummary(string Name, string Source, IReadOnlyList<NetworkSummary> Networks);
 
@@ -34,7 +37,7 @@ public static class TopologyCatalog
             {
                 nodeTypes.Add(new NodeTypeSummary(
                     name, SourceOf(file), definition.VCpus, definition.MemoryMiB, definition.Disks.Count,
-                    definition.Disks.Sum(disk => disk.SizeBytes), definition.DeployOs, definition.Groups));
+                    definition.Disks.Sum(disk => disk.SizeBytes), definition.DeployOs, definition.Groups, definition.Name));
             }
         }
         var layouts = new List<LayoutSummary>();
