@@ -54,5 +54,12 @@ public sealed class CatalogCommand : CommandBase
             layouts.AddRow(Markup.Escape(layout.Name), Markup.Escape(string.Join('\n', networks)), Markup.Escape(layout.Source));
         }
         output.Render(layouts);
+
+        if (listing.Unsupported.Count == 0)
+            return;
+        var refused = new Table().Title("infrared names vmetal refuses").AddColumns("name", "kind", "why, and what instead");
+        foreach (var entry in listing.Unsupported)
+            refused.AddRow(Markup.Escape(entry.Name), Markup.Escape(entry.Kind), Markup.Escape($"{entry.Reason}; {entry.Instead}"));
+        output.Render(refused);
     }
 }

@@ -17,8 +17,10 @@ public sealed record LayoutSummary(string Name, string Source, IReadOnlyList<Net
 public sealed record NetworkSummary(string Name, ForwardMode Forward, string? Ipv4, string? Ipv6, bool Dhcp);
 
 /// <summary>What <c>vmetal catalog</c> shows. Files that fail to load are reported in <see cref="Errors"/> and left out.</summary>
+/// <param name="Unsupported">infrared's node types and layouts that vmetal refuses by name, with the reason.</param>
 public sealed record CatalogListing(
-    IReadOnlyList<NodeTypeSummary> NodeTypes, IReadOnlyList<LayoutSummary> Layouts, IReadOnlyList<TopologyError> Errors);
+    IReadOnlyList<NodeTypeSummary> NodeTypes, IReadOnlyList<LayoutSummary> Layouts, IReadOnlyList<TopologyError> Errors,
+    IReadOnlyList<UnsupportedEntry> Unsupported);
 
 /// <summary>Lists the node types and network layouts available by name: the user directory's, then the built-in ones.</summary>
 public static class TopologyCatalog
@@ -53,7 +55,12 @@ public static class TopologyCatalog
                     .ToList()));
             }
         }
-        return new CatalogListing(nodeTypes, layouts, diagnostics.Errors);
+        // A user file of a refused name is an ordinary type or layout, listed above.
+        var unsupported = UnsupportedCatalog.All(UnsupportedCatalog.NodeType)
+            .Where(entry => !nodeTypes.Any(type => type.Name == entry.Name))
+            .Concat(UnsupportedCatalog.All(UnsupportedCatalog.Layout).Where(entry => !layouts.Any(layout => layout.Name == entry.Name)))
+            .ToList();
+        return new CatalogListing(nodeTypes, layouts, diagnostics.Errors, unsupported);
     }
 
     private static string SourceOf(SourceFile file)

@@ -50,6 +50,15 @@ public sealed class CatalogCommandTests
         }
         Assert.Equal(NodeTypes, types.Keys);
         Assert.Equal("undercloud", types["tripleo"].GetProperty("nodeName").GetString());
+
+        // infrared's other names are listed with the reason vmetal refuses them.
+        var refused = root.GetProperty("unsupported").EnumerateArray().ToDictionary(entry => entry.GetProperty("name").GetString()!);
+        Assert.Equal(13 + 13, refused.Count);
+        Assert.Equal("node type", refused["veos"].GetProperty("kind").GetString());
+        Assert.Contains("network_cli", refused["veos"].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("network layout", refused["4_nets_multi_hypervisor"].GetProperty("kind").GetString());
+        Assert.Contains("enp94s0f0", refused["4_nets_multi_hypervisor"].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("use 'compute' on a flat layout such as 3_nets", refused["computebgp"].GetProperty("instead").GetString());
     }
 
     [Fact]
@@ -64,7 +73,7 @@ public sealed class CatalogCommandTests
         var json = await CliRunner.RunAsync("catalog", "--topology-dir", directory.Path, "--output", "json");
 
         Assert.Equal(ExitCodes.Success, text.ExitCode);
-        foreach (var name in NodeTypes.Concat(Layouts).Append("undercloud-N"))
+        foreach (var name in NodeTypes.Concat(Layouts).Concat(["infrared names vmetal refuses", "vqfx-pfe", "bgp_networks_ipv6", "undercloud-N"]))
             Assert.Contains(name, text.Stdout, StringComparison.Ordinal);
         var compute = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("nodeTypes").EnumerateArray()
             .Single(type => type.GetProperty("name").GetString() == "compute");

@@ -6,10 +6,32 @@ using VMetal.Topology;
 namespace VMetal.Tests.Topology;
 
 /// <summary>
-/// The built-in catalogue's node types and layouts follow infrared's: sizes, groups, deploy_os and NIC sets.
+/// The built-in catalogue covers infrared's node types and layouts: each is either shipped with infrared's sizes,
+/// or refused by name with its own reason.
 /// </summary>
 public class CatalogCoverageTests
 {
+    /// <summary>infrared's plugins/virsh/defaults/topology/nodes (research notes §2.2).</summary>
+    private static readonly string[] InfraredNodeTypes =
+    [
+        "aio", "ceph", "cephbgp", "cephext", "cfme", "cfme_tester", "compute", "compute_dvr", "computebgp", "computehci",
+        "computerhel8", "contnet", "controller", "controllerbgp", "database", "diskless", "extvmbgp", "freeipa", "freeipabgp",
+        "hcicephall", "heat", "ironic", "ironicconductor", "l3appliance", "leaf", "loadbalancer", "mds", "messaging", "monitor",
+        "networker", "networkerbgp", "novacontrol", "odl", "openshift-infra", "openshift-master", "openshift-tester",
+        "openshift-worker", "opstools", "osdcompute", "ovsvswitch", "patcher", "radosgw", "routerbgp", "serviceapi", "spine",
+        "standalone", "swift", "telemetry", "tester", "tripleo", "undercloud", "undercloudbgp", "veos", "vqfx", "vqfx-pfe",
+    ];
+
+    /// <summary>infrared's plugins/virsh/defaults/topology/network (research notes §2.4).</summary>
+    private static readonly string[] InfraredLayouts =
+    [
+        "11_nets_3_bridges_hybrid", "1_net", "2_nets_1_bridge", "3_net_openvswitch", "3_nets", "3_nets_1_bridge",
+        "3_nets_4_leafs_openvswitch", "3_nets_hybrid", "3_nets_ipv4", "3_nets_tiny_ext_pool", "3_nets_tiny_ext_pool2",
+        "3_nets_vswitch", "4_nets", "4_nets_3_bridges_hybrid", "4_nets_baremetal", "4_nets_baremetal_openvswitch",
+        "4_nets_multi_hypervisor", "5_nets", "6_nets_3_bridges", "adoption_11_nets_3_bridges_hybrid", "bgp_networks",
+        "bgp_networks_ipv6", "split_nets",
+    ];
+
     private sealed record Fact(string Type, string Name, int Cpu, int Memory, bool Os, string CpuModel, int[] DisksGib, string[] Groups);
 
     /// <summary>Sizes, groups and deploy_os of the types vmetal added, from infrared's files (notes §2.2). Files without
@@ -58,9 +80,25 @@ public class CatalogCoverageTests
 
     public static TheoryData<string> Layouts => new(BuiltInCatalog.Names(BuiltInCatalog.NetworkFolder));
 
+    public static TheoryData<string, string> RefusedNames => new(
+        UnsupportedCatalog.All(UnsupportedCatalog.NodeType).Concat(UnsupportedCatalog.All(UnsupportedCatalog.Layout))
+            .Select(entry => (entry.Kind, entry.Name)));
+
     [Fact]
-    public void The_catalogue_has_42_node_types_and_10_layouts()
+    public void Every_infrared_name_is_built_in_or_refused_with_a_reason_and_none_is_both()
     {
+        foreach (var (names, folder, kind) in new[]
+                 {
+                     (InfraredNodeTypes, BuiltInCatalog.NodesFolder, UnsupportedCatalog.NodeType),
+                     (InfraredLayouts, BuiltInCatalog.NetworkFolder, UnsupportedCatalog.Layout),
+                 })
+        {
+            var builtIn = BuiltInCatalog.Names(folder);
+            var refused = UnsupportedCatalog.All(kind).Select(entry => entry.Name).ToList();
+            Assert.Empty(builtIn.Intersect(refused));
+            Assert.Empty(names.Except(builtIn).Except(refused));
+            Assert.Empty(refused.Except(names));
+        }
         Assert.Equal(42, BuiltInCatalog.Names(BuiltInCatalog.NodesFolder).Count);
         Assert.Equal(10, BuiltInCatalog.Names(BuiltInCatalog.NetworkFolder).Count);
     }
@@ -222,5 +260,66 @@ public class CatalogCoverageTests
 
         Assert.Equal([false, true], topology.Nodes.Select(node => node.DeployOs));
         Assert.Equal(1, topology.Nodes[0].Nics[0].BootOrder);
+    }
+
+    [Theory]
+    [MemberData(nameof(RefusedNames))]
+    public async Task Refused_name_fails_with_its_own_reason(string kind, string name)
+    {
+        var entry = UnsupportedCatalog.Find(kind, name)!;
+        var request = kind == UnsupportedCatalog.NodeType
+            ? new TopologyRequest { NodeCounts = $"undercloud:1,{name}:1" }
+            : new TopologyRequest { NodeCounts = Topologies.Reference, NetworkLayout = name };
+
+        var result = await Topologies.FailAsync(request);
+
+        var error = Assert.Single(result.Errors).ToString();
+        Assert.EndsWith($": {kind} '{name}' is one of infrared's, but vmetal does not support it: {entry.Reason}; {entry.Instead}", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("unknown", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refusals_name_the_reason_and_what_to_do()
+    {
+        async Task<string> Error(TopologyRequest request) => Assert.Single((await Topologies.FailAsync(request)).Errors).ToString();
+
+        Assert.Equal(
+            "--topology-nodes 'veos:1': node type 'veos' is one of infrared's, but vmetal does not support it: it is a network switch " +
+            "appliance, not a server: infrared imports a vendor switch image (Arista vEOS from a Red Hat-internal server, " +
+            "file.rdu.redhat.com) instead of the OS image, the switch runs no cloud-init, Ansible drives it over network_cli, and " +
+            "infrared only wires it to the other nodes through 3_nets_vswitch's point-to-point host bridges, which vmetal does not " +
+            "create; run switch appliances outside vmetal, or put your own node file in --topology-dir (nodes/veos.yml) whose disk1 " +
+            "import_url is an image you can download; vmetal will boot it as a plain VM on a supported layout",
+            await Error(new TopologyRequest { NodeCounts = "veos:1" }));
+        Assert.EndsWith(
+            "BGP spine-and-leaf topology (--bgp-topology-mode): its per-index interface lists, static addresses and fixed " +
+            "introspection MACs only fit the bgp_networks layout, whose ~60 routed networks need host routes, iptables rules and " +
+            "sysctl changes on the hypervisor, and vmetal never changes host networking; use 'compute' on a flat layout such as 3_nets",
+            await Error(new TopologyRequest { NodeCounts = "computebgp:1" }), StringComparison.Ordinal);
+        Assert.Equal(
+            "--topology-network '3_nets_hybrid': network layout '3_nets_hybrid' is one of infrared's, but vmetal does not support it: " +
+            "it bridges the hypervisor's physical NICs into host bridges (br-ctlplane on enp6s0f1, external on enp6s0f0) that " +
+            "infrared creates with nmcli, which changes the host's own network (infrared warns it may lose connectivity), and vmetal " +
+            "never changes host networking; create those bridges on the host yourself, then pass infrared's file as " +
+            "--topology-network PATH: vmetal attaches 'forward: bridge' networks to existing host bridges",
+            await Error(new TopologyRequest { NodeCounts = "undercloud:1", NetworkLayout = "3_nets_hybrid" }));
+        Assert.Contains(
+            "Open vSwitch bridge with VLAN portgroups (virtualport_type, portgroups) that infrared creates on the host with nmcli, " +
+            "and vmetal only creates libvirt NAT and isolated networks of its own; use 3_nets",
+            await Error(new TopologyRequest { NodeCounts = "undercloud:1", NetworkLayout = "3_net_openvswitch" }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_user_file_with_a_refused_name_is_used()
+    {
+        using var directory = new TempDirectory();
+        Directory.CreateDirectory(Path.Combine(directory.Path, "nodes"));
+        await File.WriteAllTextAsync(Path.Combine(directory.Path, "nodes", "veos.yml"),
+            "name: veos\ncpu: 4\nmemory: 8192\ndisks: {disk1: {size: 8G, import_url: 'https://images.example/veos.qcow2', bus: ide}}\n",
+            TestContext.Current.CancellationToken);
+
+        var topology = await Topologies.LoadAsync(new TopologyRequest { NodeCounts = "veos:1", TopologyDirectory = directory.Path });
+
+        Assert.Equal(("veos-0", DiskBus.Ide), (topology.Nodes[0].Name, topology.Nodes[0].Disks[0].Bus));
     }
 }
