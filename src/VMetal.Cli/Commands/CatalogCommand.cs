@@ -30,11 +30,12 @@ public sealed class CatalogCommand : CommandBase
 
     private static void Print(IConsoleOutput output, CatalogListing listing)
     {
-        var types = new Table().Title("node types").AddColumns("type", "vCPU", "RAM MiB", "disks", "OS", "groups", "source");
+        var types = new Table().Title("node types").AddColumns("type", "VMs", "vCPU", "RAM MiB", "disks", "OS", "groups", "source");
         foreach (var type in listing.NodeTypes)
         {
             types.AddRow(
                 Markup.Escape(type.Name),
+                Markup.Escape($"{type.NodeName}-N"),
                 type.VCpus.ToString(CultureInfo.InvariantCulture),
                 type.MemoryMiB.ToString(CultureInfo.InvariantCulture),
                 type.DiskCount == 0 ? "none" : $"{type.DiskCount} ({Sizes.Format(type.DiskBytes)})",
@@ -53,5 +54,12 @@ public sealed class CatalogCommand : CommandBase
             layouts.AddRow(Markup.Escape(layout.Name), Markup.Escape(string.Join('\n', networks)), Markup.Escape(layout.Source));
         }
         output.Render(layouts);
+
+        if (listing.Unsupported.Count == 0)
+            return;
+        var refused = new Table().Title("infrared names vmetal refuses").AddColumns("name", "kind", "why, and what instead");
+        foreach (var entry in listing.Unsupported)
+            refused.AddRow(Markup.Escape(entry.Name), Markup.Escape(entry.Kind), Markup.Escape($"{entry.Reason}; {entry.Instead}"));
+        output.Render(refused);
     }
 }

@@ -260,7 +260,17 @@ public static class OutputWriter
             ["uuid"] = node.Node.Uuid.ToString(),
             ["state"] = node.State,
             ["deploy_os"] = node.Node.DeployOs,
-            ["macs"] = new JsonObject(node.Node.Nics.Select(nic => KeyValuePair.Create(nic.Network, (JsonNode?)nic.MacAddress))),
+            // macs: the first NIC's MAC per network (a node may have several NICs on one network, e.g. in
+            // 6_nets_3_bridges); nics: every NIC in order.
+            ["macs"] = new JsonObject(node.Node.Nics
+                .DistinctBy(nic => nic.Network)
+                .Select(nic => KeyValuePair.Create(nic.Network, (JsonNode?)nic.MacAddress))),
+            ["nics"] = new JsonArray(node.Node.Nics.Select(nic => (JsonNode)new JsonObject
+            {
+                ["index"] = nic.Index,
+                ["network"] = nic.Network,
+                ["mac"] = nic.MacAddress,
+            }).ToArray()),
             ["addresses"] = new JsonObject(node.Addresses.Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value))),
             ["bmc"] = new JsonArray(node.Bmcs.Select(bmc => (JsonNode)new JsonObject
             {

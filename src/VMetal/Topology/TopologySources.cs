@@ -18,10 +18,10 @@ internal sealed class TopologySources(string? userDirectory)
     public string? UserDirectory { get; } = userDirectory;
 
     public Task<SourceFile?> NodeTypeAsync(string reference, Origin origin, Diagnostics diagnostics, CancellationToken cancellationToken)
-        => FindAsync(BuiltInCatalog.NodesFolder, "node type", reference, origin, diagnostics, cancellationToken);
+        => FindAsync(BuiltInCatalog.NodesFolder, UnsupportedCatalog.NodeType, reference, origin, diagnostics, cancellationToken);
 
     public Task<SourceFile?> LayoutAsync(string reference, Origin origin, Diagnostics diagnostics, CancellationToken cancellationToken)
-        => FindAsync(BuiltInCatalog.NetworkFolder, "network layout", reference, origin, diagnostics, cancellationToken);
+        => FindAsync(BuiltInCatalog.NetworkFolder, UnsupportedCatalog.Layout, reference, origin, diagnostics, cancellationToken);
 
     /// <summary>Every name available in a folder: the user directory's and the catalogue's, sorted, without duplicates.</summary>
     public IReadOnlyList<string> Names(string folder) => UserNames(folder)
@@ -84,6 +84,12 @@ internal sealed class TopologySources(string? userDirectory)
         {
             var displayPath = BuiltInCatalog.DisplayPath(folder, reference);
             return new SourceFile(reference, displayPath, YamlTreeReader.Read(text, displayPath, diagnostics));
+        }
+        // infrared names vmetal deliberately does not ship get their own reason instead of "unknown".
+        if (UnsupportedCatalog.Find(kind, reference) is { } unsupported)
+        {
+            diagnostics.Add(origin.Error(unsupported.Message));
+            return null;
         }
         var searched = UserDirectory is null
             ? "the built-in catalogue"

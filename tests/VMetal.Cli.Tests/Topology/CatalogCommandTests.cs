@@ -6,9 +6,16 @@ namespace VMetal.Cli.Tests.Topology;
 public sealed class CatalogCommandTests
 {
     private static readonly string[] NodeTypes =
-        ["aio", "ceph", "compute", "controller", "database", "diskless", "ironic", "messaging", "networker", "standalone", "swift", "telemetry", "tester", "undercloud"];
+    [
+        "aio", "ceph", "cephext", "cfme", "cfme_tester", "compute", "compute_dvr", "computehci", "computerhel8", "contnet",
+        "controller", "database", "diskless", "freeipa", "hcicephall", "heat", "ironic", "ironicconductor", "l3appliance",
+        "loadbalancer", "mds", "messaging", "monitor", "networker", "novacontrol", "odl", "openshift-infra", "openshift-master",
+        "openshift-tester", "openshift-worker", "opstools", "osdcompute", "ovsvswitch", "patcher", "radosgw", "serviceapi",
+        "standalone", "swift", "telemetry", "tester", "tripleo", "undercloud",
+    ];
 
-    private static readonly string[] Layouts = ["1_net", "3_nets", "3_nets_ipv4", "4_nets", "4_nets_baremetal", "5_nets", "split_nets"];
+    private static readonly string[] Layouts =
+        ["1_net", "3_nets", "3_nets_ipv4", "3_nets_tiny_ext_pool", "3_nets_tiny_ext_pool2", "4_nets", "4_nets_baremetal", "5_nets", "6_nets_3_bridges", "split_nets"];
 
     [Fact]
     public async Task Json_lists_every_required_type_and_layout_with_sizes()
@@ -29,6 +36,9 @@ public sealed class CatalogCommandTests
             ("swift", 2, 4096, 1, 20, false), ("database", 4, 6144, 1, 50, false), ("messaging", 4, 6144, 1, 40, false),
             ("telemetry", 4, 6144, 1, 50, false), ("tester", 8, 8192, 1, 30, true), ("aio", 8, 16384, 1, 64, true),
             ("standalone", 4, 32768, 1, 55, true), ("diskless", 8, 32768, 0, 0, false),
+            ("tripleo", 4, 16384, 1, 40, true), ("freeipa", 8, 4096, 1, 40, true), ("cephext", 4, 16384, 6, 11 + 5 * 12, true),
+            ("computehci", 8, 32768, 6, 31 + 5 * 32, false), ("openshift-worker", 4, 8192, 4, 15 + 3 * 16, true),
+            ("cfme", 2, 10240, 2, 80, true), ("serviceapi", 8, 16384, 1, 40, true), ("odl", 1, 2048, 1, 20, true),
         ];
         foreach (var (name, cpu, memory, disks, gib, os) in expected)
         {
@@ -38,6 +48,17 @@ public sealed class CatalogCommandTests
                 type.GetProperty("diskBytes").GetInt64(), type.GetProperty("deployOs").GetBoolean()));
             Assert.Equal("built-in", type.GetProperty("source").GetString());
         }
+        Assert.Equal(NodeTypes, types.Keys);
+        Assert.Equal("undercloud", types["tripleo"].GetProperty("nodeName").GetString());
+
+        // infrared's other names are listed with the reason vmetal refuses them.
+        var refused = root.GetProperty("unsupported").EnumerateArray().ToDictionary(entry => entry.GetProperty("name").GetString()!);
+        Assert.Equal(13 + 13, refused.Count);
+        Assert.Equal("node type", refused["veos"].GetProperty("kind").GetString());
+        Assert.Contains("network_cli", refused["veos"].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("network layout", refused["4_nets_multi_hypervisor"].GetProperty("kind").GetString());
+        Assert.Contains("enp94s0f0", refused["4_nets_multi_hypervisor"].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("use 'compute' on a flat layout such as 3_nets", refused["computebgp"].GetProperty("instead").GetString());
     }
 
     [Fact]
@@ -52,7 +73,7 @@ public sealed class CatalogCommandTests
         var json = await CliRunner.RunAsync("catalog", "--topology-dir", directory.Path, "--output", "json");
 
         Assert.Equal(ExitCodes.Success, text.ExitCode);
-        foreach (var name in NodeTypes.Concat(Layouts))
+        foreach (var name in NodeTypes.Concat(Layouts).Concat(["infrared names vmetal refuses", "vqfx-pfe", "bgp_networks_ipv6", "undercloud-N"]))
             Assert.Contains(name, text.Stdout, StringComparison.Ordinal);
         var compute = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("nodeTypes").EnumerateArray()
             .Single(type => type.GetProperty("name").GetString() == "compute");

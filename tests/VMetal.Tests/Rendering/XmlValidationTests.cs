@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using VMetal.Rendering;
 using VMetal.Testing;
 using VMetal.Tests.Topology;
@@ -25,14 +26,22 @@ public class XmlValidationTests
         return data;
     }
 
+    /// <summary>
+    /// Every node type on the default layout; on the others, the reference lab plus the types some layout gives
+    /// NICs of their own (ceph, ironic, novacontrol, odl). A type's domain differs between layouts only in its
+    /// interface list, and validating every type on every layout took the validator minutes.
+    /// </summary>
+    private const string LayoutSpecificTypes = Topologies.Reference + ",ceph:1,ironic:1,novacontrol:1,odl:1";
+
     [Theory]
     [MemberData(nameof(Combinations))]
-    public async Task Every_catalogue_node_type_on_every_layout_validates(string layout, BootMode bootMode, DomainType domainType)
+    public async Task Catalogue_node_types_and_layouts_validate(string layout, BootMode bootMode, DomainType domainType)
     {
         var catalog = await TopologyCatalog.ListAsync(null, TestContext.Current.CancellationToken);
+        var counts = layout == TopologyRequest.DefaultLayout ? Topologies.EveryTypeCounts(catalog, layout) : LayoutSpecificTypes;
         var topology = await Topologies.LoadAsync(new TopologyRequest
         {
-            NodeCounts = string.Join(',', catalog.NodeTypes.Select(type => $"{type.Name}:1")),
+            NodeCounts = counts,
             NetworkLayout = layout,
             BootMode = bootMode,
             BaseImage = "/var/lib/libvirt/images/base.qcow2",
@@ -49,7 +58,8 @@ public class XmlValidationTests
 
         var rendered = new LibvirtXml(options).RenderAll(topology);
 
-        Assert.Equal(catalog.NodeTypes.Count, rendered.Documents.Count(document => document.Kind == XmlObjectKind.Domain));
+        Assert.Equal(counts.Split(',').Sum(item => int.Parse(item.Split(':')[1], CultureInfo.InvariantCulture)),
+            rendered.Documents.Count(document => document.Kind == XmlObjectKind.Domain));
         await AssertValidAsync(rendered.Documents);
     }
 

@@ -21,6 +21,21 @@ internal static class Topologies
     public static Task<LabTopology> LoadAsync(string nodeCounts = Reference, string layout = TopologyRequest.DefaultLayout) =>
         LoadAsync(new TopologyRequest { NodeCounts = nodeCounts, NetworkLayout = layout });
 
+    /// <summary>
+    /// Node counts with one VM of every catalogue type that fits one lab on <paramref name="layout"/>. tripleo, cephext
+    /// and compute_dvr name their VMs like undercloud, ceph and compute, so only the type named like its VMs is taken.
+    /// The tiny external pools hold one or two fixed leases, so there only the bare-metal types and the undercloud go.
+    /// </summary>
+    public static string EveryTypeCounts(CatalogListing catalog, string layout)
+    {
+        var types = catalog.NodeTypes
+            .OrderBy(type => type.Name != type.NodeName)
+            .DistinctBy(type => type.NodeName)
+            .Where(type => !layout.StartsWith("3_nets_tiny_ext_pool", StringComparison.Ordinal) || !type.DeployOs || type.Name == "undercloud")
+            .OrderBy(type => type.Name, StringComparer.Ordinal);
+        return string.Join(',', types.Select(type => $"{type.Name}:1"));
+    }
+
     public static async Task<TopologyLoadResult> FailAsync(TopologyRequest request)
     {
         var result = await TopologyLoader.LoadAsync(request, TestContext.Current.CancellationToken);

@@ -399,11 +399,11 @@ public class TopologyLoaderTests
     {
         var catalog = await TopologyCatalog.ListAsync(null, TestContext.Current.CancellationToken);
         Assert.Empty(catalog.Errors);
-        var everyType = string.Join(',', catalog.NodeTypes.Select(type => $"{type.Name}:1"));
         foreach (var layout in catalog.Layouts)
         {
-            var topology = await Topologies.LoadAsync(everyType, layout.Name);
-            Assert.Equal(catalog.NodeTypes.Count, topology.Nodes.Count);
+            var counts = Topologies.EveryTypeCounts(catalog, layout.Name);
+            var topology = await Topologies.LoadAsync(counts, layout.Name);
+            Assert.Equal(counts.Split(',').Length, topology.Nodes.Count);
         }
     }
 
