@@ -83,6 +83,12 @@ internal static class ConvergeOptions
         return text.ToLowerInvariant();
     }
 
+    /// <summary>The options given that only steer applying (checks, prepare, the image download), as typed: `plan` names them as ignored.</summary>
+    public static IReadOnlyList<string> ApplyOnlyOptions(CommandContext context) =>
+        [.. new Option[] { Prepare, SkipChecks, ImageSha256, CheckCommand.RequireKvm, CheckCommand.MemoryOvercommit }
+            .Where(option => context.ParseResult.GetResult(option) is { Implicit: false })
+            .Select(option => option.Name)];
+
     public static void AddChecksTo(Command command)
     {
         command.Options.Add(Prepare);

@@ -506,10 +506,10 @@ internal sealed record InfraredInvocation
             warnings.Add("--host-network-multicast-querier ignored: vmetal sets no multicast querier on lab bridges");
 
         var dryRun = flags.IsTrue("--dry-run");
-        // `plan` does not check the host, so the memory rule only matters to `up`.
-        if (!dryRun && flags.IsTrue("--host-memory-overcommit"))
+        // `plan` takes up's options (and says which ones only `up` acts on), so --dry-run only swaps the command.
+        if (flags.IsTrue("--host-memory-overcommit"))
             options.Add(CheckCommand.MemoryOvercommit.Name);
-        if (!dryRun && flags.Value("--image-sha256") is { } sha256)
+        if (flags.Value("--image-sha256") is { } sha256)
             options.AddRange([ConvergeOptions.ImageSha256.Name, sha256]);
         // The BMCs are deployed by `up` (both IPMI and Redfish unless told otherwise); a plan deploys nothing.
         if (!dryRun)

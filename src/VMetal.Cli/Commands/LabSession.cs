@@ -80,9 +80,11 @@ internal sealed class LabSession : IAsyncDisposable
         output.Info(plan.IsNoOp ? $"no changes: {plan.Changes.Count} objects up to date" : plan.Summary);
     }
 
-    public static object PlanJson(Plan plan) => new
+    /// <param name="bmc">What `up` would deploy as BMCs (plan only).</param>
+    /// <param name="ignored">Options given that only `up` acts on (plan only).</param>
+    public static object PlanJson(Plan plan, object? bmc = null, IReadOnlyList<string>? ignored = null) => new
     {
-        changes = plan.Changes.Select(c => new { kind = c.Kind, name = c.Name, action = c.Action, reason = c.Reason }),
+        changes = ChangesJson(plan),
         summary = new
         {
             create = plan.Count(ChangeAction.Create),
@@ -92,7 +94,13 @@ internal sealed class LabSession : IAsyncDisposable
             unchanged = plan.Count(ChangeAction.Unchanged),
         },
         warnings = plan.Warnings,
+        bmc,
+        ignored,
     };
+
+    /// <summary>One JSON object per change: kind, name, action, reason, and for a redefinition the fields that differ.</summary>
+    public static IEnumerable<object> ChangesJson(Plan plan) =>
+        plan.Changes.Select(c => new { kind = c.Kind, name = c.Name, action = c.Action, reason = c.Reason });
 
     private static string Colour(ChangeAction action) => action switch
     {

@@ -12,7 +12,7 @@ internal static class TeardownOutput
             context.Output.WriteJson(new
             {
                 workspaces = result.Workspaces,
-                changes = result.Plan.Changes.Select(c => new { kind = c.Kind, name = c.Name, action = c.Action, reason = c.Reason }),
+                changes = LabSession.ChangesJson(result.Plan),
             });
         }
         else if (result.Plan.Changes.Count == 0)

@@ -79,7 +79,7 @@ public sealed class UpCommand : CommandBase
             {
                 workspace = context.WorkspaceName,
                 plan = LabSession.PlanJson(result.Plan),
-                changes = result.Plan.Changes.Select(c => new { kind = c.Kind, name = c.Name, action = c.Action, reason = c.Reason }),
+                changes = LabSession.ChangesJson(result.Plan),
                 applied = result.Applied.Select(a => new { kind = a.Change.Kind, name = a.Change.Name, action = a.Change.Action, ms = (int)a.Elapsed.TotalMilliseconds }),
                 bmc = new { steps = bmcSteps.Select(s => new { name = s.Name, status = s.Changed ? "changed" : "unchanged", detail = s.Detail }), nodes = bmcs.Select(b => b.ToString()) },
                 outputs = written,

@@ -81,7 +81,8 @@ public sealed class VirshCommand : CommandBase
         IReadOnlyList<string> globals, CancellationToken cancellationToken)
     {
         var requestContext = new CommandContext(Parse(context, [.. invocation.VmetalArguments, .. globals]), context.Output, context.Services);
-        var draft = await TopologyOptions.LoadAsync(requestContext, cancellationToken);
+        // The command it runs loads the topology again and prints its warnings: shown here, they would appear twice.
+        var draft = await ConvergeEngine.LoadTopologyAsync(TopologyOptions.ToRequest(requestContext), null, cancellationToken);
         var workspace = requestContext.WorkspaceName;
         if (invocation.Operation == VirshOperation.Provision)
         {

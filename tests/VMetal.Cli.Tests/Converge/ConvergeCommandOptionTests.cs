@@ -1,0 +1,54 @@
+using VMetal.Cli.Output;
+using VMetal.Testing;
+
+namespace VMetal.Cli.Tests.Converge;
+
+/// <summary>Options of the lab commands, checked through the real command tree; nothing here reaches a hypervisor.</summary>
+public sealed class ConvergeCommandOptionTests
+{
+    /// <summary>Nothing listens on port 1: a run that gets as far as connecting fails at once.</summary>
+    private const string ClosedLoopbackHost = "root@127.0.0.1:1";
+
+    [Fact]
+    public void Plan_takes_every_option_up_takes()
+    {
+        var root = VMetalCli.BuildRootCommand(CliServices.ForProcess());
+        var up = root.Subcommands.Single(c => c.Name == "up");
+        var plan = root.Subcommands.Single(c => c.Name == "plan");
+
+        var missing = up.Options.Select(o => o.Name).Except(plan.Options.Select(o => o.Name)).ToList();
+
+        Assert.Empty(missing);
+        Assert.Contains("--bmc", plan.Options.Select(o => o.Name));
+    }
+
+    [Fact]
+    public async Task Plan_names_the_options_only_up_acts_on_and_goes_on_to_the_host()
+    {
+        var result = await CliRunner.RunAsync("plan", "--host", ClosedLoopbackHost, "--topology-nodes", "compute:1", "--prepare", "--skip-checks",
+            "--host-memory-overcommit", "--require-kvm", "--bmc", "ipmi", "--bmc-port", "8443", "--start");
+
+        // Accepted (exit 4: the closed port), not refused as usage (2).
+        Assert.Equal(ExitCodes.CannotConnect, result.ExitCode);
+        Assert.Contains("plan checks, prepares and downloads nothing: --prepare, --skip-checks, --require-kvm, --host-memory-overcommit only affect up",
+            result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_checks_the_image_digest_as_up_does()
+    {
+        var result = await CliRunner.RunAsync("plan", "--host", ClosedLoopbackHost, "--topology-nodes", "compute:1", "--image-sha256", "abc");
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.Contains("--image-sha256 'abc' is not a SHA-256 digest", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_without_apply_only_options_says_nothing_about_them()
+    {
+        var result = await CliRunner.RunAsync("plan", "--host", ClosedLoopbackHost, "--topology-nodes", "compute:1", "-o", "json");
+
+        Assert.Equal(ExitCodes.CannotConnect, result.ExitCode);
+        Assert.DoesNotContain("only affect up", result.Output, StringComparison.Ordinal);
+    }
+}
