@@ -10,13 +10,14 @@ public sealed class DownCommand : CommandBase
         : base("down", "Remove everything this workspace owns on the hypervisor (VMs with NVRAM, disks, networks, leases, its record)", services)
     {
         Options.Add(LabSession.NoWait);
+        Options.Add(LabSession.LabPrefix);
     }
 
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
         await using var lab = await LabSession.OpenAsync(context, cancellationToken);
         var result = await context.Output.StatusAsync($"removing workspace '{context.WorkspaceName}' from {lab.Host.Target}",
-            _ => lab.Engine.DownAsync(context.WorkspaceName, new ConsoleProgress(context.Output, showPlan: context.Output.Verbose), cancellationToken));
+            _ => lab.Engine.DownAsync(context.WorkspaceName, context.Get(LabSession.LabPrefix), new ConsoleProgress(context.Output, showPlan: context.Output.Verbose), cancellationToken));
         await new Deployment.BmcDeployer(lab.Host).RemoveAsync(context.WorkspaceName, cancellationToken);
         new WorkspaceFiles(context.WorkspaceDirectory).DeleteGenerated();
         return TeardownOutput.Report(context, result, $"workspace '{context.WorkspaceName}'");

@@ -300,12 +300,13 @@ internal sealed record InfraredInvocation
         if (teardowns.Count > 1)
             problems.Add($"{string.Join(" and ", teardowns)}: give one of --cleanup, --kill and --remove-nodes per run");
         var noWait = flags.IsTrue("--no-wait") ? new[] { LabSession.NoWait.Name } : [];
+        // --cleanup selects by prefix; --kill and --remove-nodes check it against the workspace's lab.
+        string[] prefix = flags.Value("--prefix") is { Length: > 0 } given ? [TopologyOptions.Prefix.Name, given] : [];
         var invocation = teardowns.FirstOrDefault() switch
         {
-            "--cleanup" => Teardown(VirshOperation.Cleanup, "cleanup",
-                [.. flags.Value("--prefix") is { Length: > 0 } prefix ? new[] { TopologyOptions.Prefix.Name, prefix } : [], .. noWait], flags, problems),
-            "--kill" => Teardown(VirshOperation.Kill, "down", noWait, flags, problems),
-            "--remove-nodes" => Teardown(VirshOperation.RemoveNodes, "remove-nodes", [.. RemovedNodes(flags, problems), .. noWait], flags, problems),
+            "--cleanup" => Teardown(VirshOperation.Cleanup, "cleanup", [.. prefix, .. noWait], flags, problems),
+            "--kill" => Teardown(VirshOperation.Kill, "down", [.. prefix, .. noWait], flags, problems),
+            "--remove-nodes" => Teardown(VirshOperation.RemoveNodes, "remove-nodes", [.. RemovedNodes(flags, problems), .. prefix, .. noWait], flags, problems),
             _ => Provision(flags, problems, warnings, noWait),
         };
         if (problems.Count > 0)

@@ -18,6 +18,13 @@ internal sealed class LabSession : IAsyncDisposable
         Description = "Fail at once if another vmetal run holds the hypervisor's lock (default: wait for it)",
     };
 
+    /// <summary>`--prefix` of the commands that work on a workspace's lab (status, down, remove-nodes): a check, not a selector.</summary>
+    public static readonly Option<string?> LabPrefix = new("--prefix")
+    {
+        Description = "The lab's prefix as given to up (infrared jobs pass it with --kill): checked against the workspace's lab, another prefix is refused",
+        HelpName = "prefix",
+    };
+
     private readonly Func<CancellationToken, Task<IAsyncDisposable>> _acquireLock;
 
     private LabSession(IHostConnection host, LibvirtClient libvirt, Func<CancellationToken, Task<IAsyncDisposable>> acquireLock)

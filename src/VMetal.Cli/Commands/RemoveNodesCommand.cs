@@ -15,6 +15,7 @@ public sealed class RemoveNodesCommand : CommandBase
     {
         Arguments.Add(Nodes);
         Options.Add(LabSession.NoWait);
+        Options.Add(LabSession.LabPrefix);
     }
 
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
@@ -23,7 +24,7 @@ public sealed class RemoveNodesCommand : CommandBase
         if (names.Length == 0)
             throw new UsageException("remove-nodes: give at least one node name, e.g. compute-1,compute-2");
         await using var lab = await LabSession.OpenAsync(context, cancellationToken);
-        var result = await lab.Engine.RemoveNodesAsync(context.WorkspaceName, names, new ConsoleProgress(context.Output, context.Output.Verbose), cancellationToken);
+        var result = await lab.Engine.RemoveNodesAsync(context.WorkspaceName, context.Get(LabSession.LabPrefix), names, new ConsoleProgress(context.Output, context.Output.Verbose), cancellationToken);
         // Ironic and Ansible must not be handed nodes that no longer exist.
         var files = new Outputs.WorkspaceFiles(context.WorkspaceDirectory);
         foreach (var file in Outputs.OutputWriter.RemoveNodes(files, names.ToHashSet(StringComparer.Ordinal)))

@@ -4,13 +4,18 @@ using VMetal.Cli.Output;
 namespace VMetal.Cli.Commands;
 
 /// <summary><c>vmetal status</c>: the workspace's nodes (power state, MACs, addresses) and networks, as libvirt sees them now.</summary>
-public sealed class StatusCommand(CliServices services)
-    : CommandBase("status", "Show the workspace's nodes (state, MACs, IP addresses) and networks on the hypervisor", services)
+public sealed class StatusCommand : CommandBase
 {
+    public StatusCommand(CliServices services)
+        : base("status", "Show the workspace's nodes (state, MACs, IP addresses) and networks on the hypervisor", services)
+    {
+        Options.Add(LabSession.LabPrefix);
+    }
+
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
         await using var lab = await LabSession.OpenAsync(context, cancellationToken);
-        var status = await lab.Engine.StatusAsync(context.WorkspaceName, cancellationToken);
+        var status = await lab.Engine.StatusAsync(context.WorkspaceName, context.Get(LabSession.LabPrefix), cancellationToken);
         var fixedAddresses = status.Networks.SelectMany(n => n.Hosts)
             .GroupBy(h => h.MacAddress, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Address.ToString(), StringComparer.OrdinalIgnoreCase);
         string? AddressOf(string mac) =>

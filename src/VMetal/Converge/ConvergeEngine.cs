@@ -184,12 +184,17 @@ public sealed class ConvergeEngine(
     }
 
     /// <summary>Removes everything the workspace owns: domains (with NVRAM), disks, networks (and their leases), its record.</summary>
-    public Task<TeardownResult> DownAsync(string workspace, IConvergeProgress progress, CancellationToken cancellationToken)
+    public Task<TeardownResult> DownAsync(string workspace, IConvergeProgress progress, CancellationToken cancellationToken) =>
+        DownAsync(workspace, null, progress, cancellationToken);
+
+    /// <inheritdoc cref="DownAsync(string, IConvergeProgress, CancellationToken)"/>
+    /// <param name="prefix">The prefix the caller believes the lab has (infrared passes it with --kill): another one is refused before any change.</param>
+    public Task<TeardownResult> DownAsync(string workspace, string? prefix, IConvergeProgress progress, CancellationToken cancellationToken)
     {
         WorkspaceRecord.RequireValidName(workspace);
         return TeardownAsync(records => records.Where(r => r.Workspace == workspace).ToList(),
             unreadable => unreadable.Where(u => u.Workspace == workspace).ToList(),
-            domain => domain.Owner?.Workspace == workspace, null, progress, cancellationToken);
+            domain => domain.Owner?.Workspace == workspace, null, progress, (workspace, prefix), cancellationToken);
     }
 
     /// <summary>
@@ -199,23 +204,32 @@ public sealed class ConvergeEngine(
     public Task<TeardownResult> CleanupAsync(string? prefix, IConvergeProgress progress, CancellationToken cancellationToken) =>
         TeardownAsync(records => records.Where(r => prefix is null || r.Prefix == prefix).ToList(),
             unreadable => prefix is null ? [.. unreadable] : [], // an unreadable record's prefix is unknown
-            domain => domain.Owner is { } owner && (prefix is null || owner.Prefix == prefix), null, progress, cancellationToken);
+            domain => domain.Owner is { } owner && (prefix is null || owner.Prefix == prefix), null, progress, null, cancellationToken);
 
     /// <summary>Removes some nodes of a workspace (domain, disks, fixed leases); `up` leaves them out afterwards.</summary>
-    public async Task<TeardownResult> RemoveNodesAsync(string workspace, IReadOnlyCollection<string> nodes, IConvergeProgress progress,
+    public Task<TeardownResult> RemoveNodesAsync(string workspace, IReadOnlyCollection<string> nodes, IConvergeProgress progress,
+        CancellationToken cancellationToken) => RemoveNodesAsync(workspace, null, nodes, progress, cancellationToken);
+
+    /// <param name="prefix">As for <see cref="DownAsync(string, string?, IConvergeProgress, CancellationToken)"/>.</param>
+    public async Task<TeardownResult> RemoveNodesAsync(string workspace, string? prefix, IReadOnlyCollection<string> nodes, IConvergeProgress progress,
         CancellationToken cancellationToken)
     {
         var selected = nodes.ToHashSet(StringComparer.Ordinal);
         return await TeardownAsync(records => records.Where(r => r.Workspace == workspace).ToList(),
             unreadable => unreadable.Where(u => u.Workspace == workspace).ToList(),
-            domain => domain.Owner?.Workspace == workspace, selected, progress, cancellationToken);
+            domain => domain.Owner?.Workspace == workspace, selected, progress, (workspace, prefix), cancellationToken);
     }
 
-    public async Task<LabStatus> StatusAsync(string workspace, CancellationToken cancellationToken)
+    public Task<LabStatus> StatusAsync(string workspace, CancellationToken cancellationToken) => StatusAsync(workspace, null, cancellationToken);
+
+    /// <param name="prefix">As for <see cref="DownAsync(string, string?, IConvergeProgress, CancellationToken)"/>.</param>
+    public async Task<LabStatus> StatusAsync(string workspace, string? prefix, CancellationToken cancellationToken)
     {
-        var mine = (await records.LoadAllAsync(cancellationToken)).Mine(workspace, "the hypervisor");
+        var all = await records.LoadAllAsync(cancellationToken);
+        var mine = all.Mine(workspace, "the hypervisor");
         var actual = await hypervisor.ObserveAsync(mine?.PoolName ?? "", "", [], cancellationToken);
         var domains = actual.Domains.Where(d => d.Owner?.Workspace == workspace).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+        RefuseOtherPrefix(all, mine, domains, workspace, prefix);
         var networks = actual.Networks.Where(n => n.Owner?.Workspace == workspace || mine?.Networks.ContainsKey(n.Name) == true).ToList();
         var leases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var list in await Task.WhenAll(networks.Where(n => n.Active).Select(n => hypervisor.GetLeasesAsync(n.Name, cancellationToken))))
@@ -227,7 +241,8 @@ public sealed class ConvergeEngine(
     }
 
     private async Task<TeardownResult> TeardownAsync(Func<IReadOnlyList<WorkspaceRecord>, List<WorkspaceRecord>> selectRecords,
-        Func<IReadOnlyList<UnreadableWorkspaceRecord>, List<UnreadableWorkspaceRecord>> selectUnreadable, Func<ObservedDomain, bool> selectDomains, IReadOnlySet<string>? nodes, IConvergeProgress progress, CancellationToken cancellationToken)
+        Func<IReadOnlyList<UnreadableWorkspaceRecord>, List<UnreadableWorkspaceRecord>> selectUnreadable, Func<ObservedDomain, bool> selectDomains, IReadOnlySet<string>? nodes, IConvergeProgress progress,
+        (string Workspace, string? Prefix)? expected, CancellationToken cancellationToken)
     {
         await using var hostLock = await acquireHostLock(cancellationToken);
         var all = await records.LoadAllAsync(cancellationToken);
@@ -246,6 +261,8 @@ public sealed class ConvergeEngine(
         var volumeNames = chosen.SelectMany(r => r.Volumes.Keys).ToHashSet(StringComparer.Ordinal);
         var pools = chosen.Select(r => r.PoolName).Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).ToList();
         var actual = await hypervisor.ObserveAsync(pools.FirstOrDefault() ?? "", "", volumeNames, cancellationToken);
+        if (expected is { } lab)
+            RefuseOtherPrefix(all, chosen.FirstOrDefault(), actual.Domains.Where(selectDomains).ToList(), lab.Workspace, lab.Prefix);
         // Domains marked by vmetal whose record is gone are still vmetal's: remove them too.
         var workspaces = chosen.Select(r => r.Workspace)
             .Concat(unreadable.Select(u => u.Workspace))
@@ -353,6 +370,27 @@ public sealed class ConvergeEngine(
         throw new VMetalException(FailureKind.BadInput,
             $"workspace '{workspace}' holds a lab {Describe(mine.Prefix)} and this run asks for one {Describe(prefix ?? "")}: " +
             "converging would delete the existing lab. Give the new lab its own --workspace, or `vmetal down` the old one first");
+    }
+
+    /// <summary>
+    /// `--prefix` given to a command that works on a workspace (status, down, remove-nodes; infrared passes it with --kill)
+    /// names the lab the caller means: the workspace's lab (its record, else its domains' marks) must have it. A workspace
+    /// with nothing on the host has no prefix to contradict.
+    /// </summary>
+    internal static void RefuseOtherPrefix(WorkspaceRecordSet all, WorkspaceRecord? mine, IReadOnlyList<ObservedDomain> domains, string workspace, string? prefix)
+    {
+        if (prefix is null)
+            return;
+        var actual = mine is { OwnsNothing: false } ? mine.Prefix : domains.Select(d => d.Owner?.Prefix).FirstOrDefault(p => p is not null);
+        if (actual is null || actual == prefix)
+            return;
+        static string Describe(string p) => p.Length == 0 ? "without a prefix" : $"with prefix '{p}'";
+        var holders = all.Records.Where(r => r.Prefix == prefix && r.Workspace != workspace && !r.OwnsNothing).Select(r => $"'{r.Workspace}'").ToList();
+        throw new VMetalException(FailureKind.BadInput,
+            $"workspace '{workspace}' holds the lab {Describe(actual)}, not {Describe(prefix)}: nothing was done. " +
+            (holders.Count > 0
+                ? $"The lab {Describe(prefix)} is workspace {string.Join(", ", holders)}: pass --workspace"
+                : $"No workspace on the host holds a lab {Describe(prefix)}: pass the --workspace of that lab, or --prefix {(actual.Length == 0 ? "''" : actual)} for this one"));
     }
 
     internal static bool Overlaps(IPNetwork a, IPNetwork b) => a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress);

@@ -51,7 +51,9 @@ public sealed class InfraredInvocationTests
     [InlineData("--host-address hv --host-key /k --cleanup yes", "cleanup --host root@hv --key /k")]
     [InlineData("--cleanup True --prefix ab", "cleanup --prefix ab")]
     [InlineData("--cleanup --no-wait", "cleanup --no-wait")]
-    [InlineData("--kill yes --prefix ab --topology-nodes compute:2 -e override.compute.memory=128", "down")]
+    // With --kill and --remove-nodes, --prefix is checked against the workspace's lab.
+    [InlineData("--kill yes --prefix ab --topology-nodes compute:2 -e override.compute.memory=128", "down --prefix ab")]
+    [InlineData("--remove-nodes ab-compute-2 --prefix ab", "remove-nodes ab-compute-2 --prefix ab")]
     [InlineData("--kill yes --topology-extend yes --image-url http://example.com/x.qcow2", "down")]
     [InlineData("--remove-nodes compute-2,compute-3", "remove-nodes compute-2,compute-3")]
     [InlineData("--remove-nodes ab-compute-2, --topology-nodes compute:3", "remove-nodes ab-compute-2")]
@@ -222,7 +224,7 @@ public sealed class InfraredInvocationTests
     [InlineData("--topology-nodes c:1 --host-validate yes --image-ssh_user cloud-user --virsh-snapshot-name s",
         new[] { "--host-validate", "--image-ssh_user", "--virsh-snapshot-name" })]
     [InlineData("--kill yes --prefix ab --topology-nodes compute:2 --host-memory-overcommit yes",
-        new[] { "--prefix", "--topology-nodes", "--host-memory-overcommit" })]
+        new[] { "--topology-nodes", "--host-memory-overcommit" })]
     [InlineData("--cleanup yes --prefix ab --topology-nodes compute:2", new[] { "--topology-nodes" })]
     public void Flags_that_mean_nothing_for_the_operation_are_listed_as_ignored(string infrared, string[] ignored)
     {

@@ -68,6 +68,42 @@ public sealed class VirshSandboxTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task Kill_and_remove_nodes_check_the_prefix_and_a_dry_run_warns_once()
+    {
+        await using var lab = new VirshLab(sandbox, "pfx");
+        await lab.VirshCheckedAsync(["--prefix", lab.Prefix, .. VirshLab.Tiny(computes: 2)]);
+        var before = await lab.ObjectsAsync();
+
+        var kill = await lab.VirshAsync(["--kill", "yes", "--prefix", lab.Prefix + "x", .. VirshLab.Tiny(computes: 2)]);
+        var remove = await lab.VirshAsync("--remove-nodes", $"{lab.Prefix}-compute-1", "--prefix", lab.Prefix + "x");
+
+        Assert.Equal(2, kill.ExitCode);
+        Assert.Contains($"holds the lab with prefix '{lab.Prefix}', not with prefix '{lab.Prefix}x': nothing was done", kill.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, remove.ExitCode);
+        await AssertUnchangedAsync();
+
+        // The node type's warning comes from the topology, which the preflight and the plan both load: shown once.
+        var dryRun = await lab.VirshCheckedAsync("--prefix", lab.Prefix, "--topology-nodes", "undercloud:1", "--dry-run");
+        Assert.Equal(1, dryRun.Output.Split("deploys an OS but no --image-url").Length - 1);
+        await AssertUnchangedAsync();
+
+        await lab.VirshCheckedAsync("--remove-nodes", $"{lab.Prefix}-compute-1", "--prefix", lab.Prefix);
+        await lab.VirshCheckedAsync("--kill", "yes", "--prefix", lab.Prefix);
+        var killed = await lab.ObjectsAsync();
+        Assert.Empty(killed.Domains);
+        Assert.Empty(killed.Networks);
+        Assert.False(await lab.HasRecordAsync());
+
+        async Task AssertUnchangedAsync()
+        {
+            var now = await lab.ObjectsAsync();
+            Assert.Equal(before.Domains, now.Domains);
+            Assert.Equal(before.Networks, now.Networks);
+            Assert.Equal(before.Volumes, now.Volumes);
+        }
+    }
+
+    [Fact]
     public async Task Cleanup_with_a_prefix_removes_that_labs_objects_only()
     {
         await using var cleaned = new VirshLab(sandbox, "cln");

@@ -266,6 +266,35 @@ public sealed class ConvergeEngineTests
     }
 
     [Fact]
+    public async Task Down_status_and_remove_nodes_with_the_labs_prefix_work_with_another_are_refused_before_any_change()
+    {
+        await Up(Request(workspace: "ws", prefix: "ab"));
+        await Up(Request(workspace: "other", prefix: "cd", nodes: "compute:1", extra: ["override.compute.memory=256"]));
+        var calls = _hypervisor.MutatingCalls.Count;
+
+        var down = await Assert.ThrowsAsync<VMetalException>(() => Engine().DownAsync("ws", "cd", _progress, CancellationToken.None));
+        var remove = await Assert.ThrowsAsync<VMetalException>(() => Engine().RemoveNodesAsync("ws", "", ["ab-compute-1"], _progress, CancellationToken.None));
+        var status = await Assert.ThrowsAsync<VMetalException>(() => Engine().StatusAsync("ws", "zz", CancellationToken.None));
+
+        Assert.Equal(FailureKind.BadInput, down.Kind);
+        Assert.Equal("workspace 'ws' holds the lab with prefix 'ab', not with prefix 'cd': nothing was done. " +
+                     "The lab with prefix 'cd' is workspace 'other': pass --workspace", down.Message);
+        Assert.StartsWith("workspace 'ws' holds the lab with prefix 'ab', not without a prefix", remove.Message, StringComparison.Ordinal);
+        Assert.EndsWith("No workspace on the host holds a lab with prefix 'zz': pass the --workspace of that lab, or --prefix ab for this one",
+            status.Message, StringComparison.Ordinal);
+        Assert.Equal(calls, _hypervisor.MutatingCalls.Count);
+        Assert.Contains("ab-compute-0", _hypervisor.Domains.Keys);
+
+        Assert.Equal("ab", (await Engine().StatusAsync("ws", "ab", CancellationToken.None)).Record?.Prefix);
+        await Engine().RemoveNodesAsync("ws", "ab", ["ab-compute-1"], _progress, CancellationToken.None);
+        await Engine().DownAsync("ws", "ab", _progress, CancellationToken.None);
+        Assert.DoesNotContain(_hypervisor.Domains.Keys, name => name.StartsWith("ab-", StringComparison.Ordinal));
+        // An empty workspace has no prefix to contradict: a repeated --kill is fine.
+        await Engine().DownAsync("ws", "cd", _progress, CancellationToken.None);
+        Assert.Contains("cd-compute-0", _hypervisor.Domains.Keys);
+    }
+
+    [Fact]
     public async Task Cleanup_with_a_prefix_matches_it_exactly()
     {
         // The unprefixed lab first: it takes infrared's fixed subnets, prefixed labs then pick free ones.
