@@ -107,7 +107,7 @@ internal sealed class LabSession : IAsyncDisposable
 
     /// <summary>One JSON object per change: kind, name, action, reason, and for a redefinition the fields that differ.</summary>
     public static IEnumerable<object> ChangesJson(Plan plan) =>
-        plan.Changes.Select(c => new { kind = c.Kind, name = c.Name, action = c.Action, reason = c.Reason });
+        plan.Changes.Select(c => new { kind = c.Kind, name = c.Name, action = c.Action, reason = c.Reason, changed = c.Fields.Count > 0 ? c.Fields : null });
 
     private static string Colour(ChangeAction action) => action switch
     {

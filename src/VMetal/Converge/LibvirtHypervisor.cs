@@ -32,8 +32,13 @@ public sealed class LibvirtHypervisor(LibvirtClient libvirt) : IHypervisor
             var poolRef = await libvirt.StoragePoolLookupByNameAsync(pool.Name, cancellationToken);
             var present = (await libvirt.StoragePoolListAllVolumesAsync(poolRef, cancellationToken: cancellationToken))
                 .Where(volume => volumeNames.Contains(volume.Name)).ToList();
+            // The XML has the capacity too: one call per volume gives both.
             volumes = await Task.WhenAll(present.Select(async volume =>
-                new ObservedVolume(volume.Name, (long)(await libvirt.StorageVolGetInfoAsync(volume, cancellationToken)).Capacity)));
+            {
+                var xml = XDocument.Parse(await libvirt.StorageVolGetXmlDescAsync(volume, cancellationToken)).Root;
+                var capacity = (string?)xml?.Element("capacity") is { } text ? long.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 0;
+                return new ObservedVolume(volume.Name, capacity) { Fields = DefinitionFields.OfVolume(xml) };
+            }));
         }
         return new ActualState(await domainsTask, await networksTask, pool, volumes);
     }
@@ -166,7 +171,10 @@ public sealed class LibvirtHypervisor(LibvirtClient libvirt) : IHypervisor
                 xml.Root?.Element("os")?.Element("nvram") is not null,
                 xml.Descendants("interface")
                     .Select(nic => ((string?)nic.Element("source")?.Attribute("network") ?? "", (string?)nic.Element("mac")?.Attribute("address") ?? ""))
-                    .ToList());
+                    .ToList())
+            {
+                Fields = owner is null ? null : DefinitionFields.OfDomain(xml.Root),
+            };
         }))));
     }
 
@@ -186,7 +194,10 @@ public sealed class LibvirtHypervisor(LibvirtClient libvirt) : IHypervisor
                 .ToList();
             var subnets = xml.Root!.Elements("ip").Select(SubnetOf).OfType<IPNetwork>().ToList();
             return new ObservedNetwork(network.Name, network.Uuid, await activeTask, await autostartTask,
-                owner is null ? null : VmetalMetadata.FromElement(owner), owner?.Attribute(SpecHash.Attribute)?.Value, hosts, subnets);
+                owner is null ? null : VmetalMetadata.FromElement(owner), owner?.Attribute(SpecHash.Attribute)?.Value, hosts, subnets)
+            {
+                Fields = DefinitionFields.OfNetwork(xml.Root),
+            };
         }))));
     }
 

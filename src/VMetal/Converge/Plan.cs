@@ -28,6 +28,9 @@ public enum ChangeAction
 public sealed record PlannedChange(ResourceKind Kind, string Name, ChangeAction Action, string Reason,
     [property: JsonIgnore] object? Subject = null)
 {
+    /// <summary>For a changed definition: which fields differ (also spelt out in <see cref="Reason"/>).</summary>
+    public IReadOnlyList<FieldChange> Fields { get; init; } = [];
+
     public override string ToString() => $"{Action,-9} {Kind,-9} {Name}: {Reason}";
 }
 

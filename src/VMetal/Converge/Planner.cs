@@ -1,3 +1,5 @@
+using System.Xml.Linq;
+
 namespace VMetal.Converge;
 
 /// <summary>Objects on the host carry names vmetal wants but are not vmetal's (nothing was changed).</summary>
@@ -87,9 +89,10 @@ public static class Planner
             }
             if (owned.NetworkSpec(observed) != network.SpecHash)
             {
+                var fields = DefinitionFields.Diff(observed.Fields, DefinitionFields.OfNetwork(XElement.Parse(network.Xml)));
                 changes.Add(new(ResourceKind.Network, network.Name, ChangeAction.Replace,
-                    "definition changed (addresses, DHCP range, forward mode…): redefined and restarted; running VMs on it lose their link until restarted",
-                    new NetworkWork(network, true, true, true)));
+                    DefinitionFields.Describe(fields) + ": redefined and restarted; running VMs on it lose their link until restarted",
+                    new NetworkWork(network, true, true, true)) { Fields = fields });
                 continue;
             }
             var fixes = new List<string>();
@@ -146,9 +149,11 @@ public static class Planner
             }
             if (recorded != volume.SpecHash || observed.CapacityBytes > volume.CapacityBytes)
             {
+                var fields = recorded != volume.SpecHash ? DefinitionFields.Diff(observed.Fields, DefinitionFields.OfVolume(XElement.Parse(volume.Xml))) : [];
                 changes.Add(new(ResourceKind.Volume, volume.Name, ChangeAction.Replace,
                     volume.Content is not null ? "seed changed: rewritten (cloud-init reads it on an instance's first boot)"
-                    : recorded != volume.SpecHash ? "definition changed: the disk is recreated (its contents are lost)" : "shrinking a disk is not possible in place: recreated", volume));
+                    : recorded != volume.SpecHash ? DefinitionFields.Describe(fields) + ": the disk is recreated (its contents are lost)"
+                    : $"shrinking a disk is not possible in place: recreated ({Gib(observed.CapacityBytes)} → {Gib(volume.CapacityBytes)})", volume) { Fields = fields });
                 // The domain keeps a seed's path, so only a disk's replacement recreates its node.
                 if (volume.Content is null)
                     replacedNodes.Add(volume.Node);
@@ -156,7 +161,7 @@ public static class Planner
             else if (observed.CapacityBytes < volume.CapacityBytes)
             {
                 changes.Add(new(ResourceKind.Volume, volume.Name, ChangeAction.Update,
-                    $"grow from {observed.CapacityBytes / (1L << 30)} GiB to {volume.CapacityBytes / (1L << 30)} GiB", volume));
+                    $"grow from {Gib(observed.CapacityBytes)} to {Gib(volume.CapacityBytes)}", volume));
             }
             else
             {
@@ -192,9 +197,12 @@ public static class Planner
                 changes.Add(new(ResourceKind.Domain, domain.Name, ChangeAction.Replace, "its disks are recreated",
                     new DomainWork(domain, Define: true, Start: domain.StartOnCreate || observed.Running)));
             else if (observed.SpecHash != domain.SpecHash)
+            {
+                var fields = DefinitionFields.Diff(observed.Fields, DefinitionFields.OfDomain(XElement.Parse(domain.Xml)));
                 changes.Add(new(ResourceKind.Domain, domain.Name, ChangeAction.Update,
-                    observed.Running ? "definition changed: redefined, takes effect at its next power cycle" : "definition changed: redefined",
-                    new DomainWork(domain, Define: true, Start: start)));
+                    DefinitionFields.Describe(fields) + (observed.Running ? "; redefined, takes effect at its next power cycle" : "; redefined"),
+                    new DomainWork(domain, Define: true, Start: start)) { Fields = fields });
+            }
             else if (start)
                 changes.Add(new(ResourceKind.Domain, domain.Name, ChangeAction.Update, "OS node is shut off: start it",
                     new DomainWork(domain, Define: false, Start: true)));
@@ -204,6 +212,8 @@ public static class Planner
         foreach (var observed in actual.Domains.Where(d => owned.Owns(d) && desired.Domains.All(w => w.Name != d.Name)))
             changes.Add(new(ResourceKind.Domain, observed.Name, ChangeAction.Delete, "not in the topology any more", observed));
     }
+
+    private static string Gib(long bytes) => $"{bytes / (1L << 30)} GiB";
 
     /// <summary>Node name of a volume named <c>&lt;node&gt;-diskN.qcow2</c> or <c>&lt;node&gt;-seed.iso</c>.</summary>
     internal static string VolumeNode(string volumeName)

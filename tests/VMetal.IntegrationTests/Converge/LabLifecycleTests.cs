@@ -55,6 +55,24 @@ public sealed class LabLifecycleTests(SandboxFixture sandbox)
             Assert.All(nodes, n => Assert.Equal(3, n.GetProperty("interfaces").GetArrayLength()));
         }
 
+        // A changed definition is itemised against what libvirt returns (its units and defaults are no change).
+        var changed = await lab.RunCheckedAsync([.. lab.Args("plan"), "--prefix", lab.Prefix, "--topology-nodes", "compute:2", "-e", "override.compute.memory=256",
+            "-e", "override.compute.disks.disk1.size=1G", "-e", "override.networks.net1.mtu=9000", "-o", "json"]);
+        using (var planned = JsonDocument.Parse(changed.Stdout))
+        {
+            var changes = planned.RootElement.GetProperty("changes").EnumerateArray().Where(c => c.GetProperty("action").GetString() != "unchanged").ToList();
+            string Fields(JsonElement change) => string.Join("; ", change.GetProperty("changed").EnumerateArray()
+                .Select(f => $"{f.GetProperty("field").GetString()}: {(f.TryGetProperty("from", out var from) ? from.GetString() : "-")} -> {f.GetProperty("to").GetString()}"));
+            Assert.Equal([$"domain {lab.Prefix}-compute-0", $"domain {lab.Prefix}-compute-1", $"network {lab.Prefix}-data"],
+                changes.Select(c => $"{c.GetProperty("kind").GetString()} {c.GetProperty("name").GetString()}").Order());
+            Assert.All(changes.Where(c => c.GetProperty("kind").GetString() == "domain"), c =>
+            {
+                Assert.Equal("memory: 128 MiB -> 256 MiB", Fields(c));
+                Assert.StartsWith("definition changed: memory 128 MiB → 256 MiB", c.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            });
+            Assert.Equal("mtu: - -> 9000", Fields(changes.Single(c => c.GetProperty("kind").GetString() == "network")));
+        }
+
         await lab.RunCheckedAsync(lab.Args("down"));
         var after = await lab.ObjectsAsync();
         Assert.Empty(after.Domains);

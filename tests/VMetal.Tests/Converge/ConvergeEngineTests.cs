@@ -250,6 +250,21 @@ public sealed class ConvergeEngineTests
     }
 
     [Fact]
+    public async Task A_changed_definition_says_which_fields_changed()
+    {
+        await Up(Request());
+
+        var plan = (await Engine().ConvergeAsync(Request(extra: ["override.controller.memory=256", "override.compute.memory=512"]) with { PlanOnly = true },
+            _progress, CancellationToken.None)).Plan;
+
+        var change = Assert.Single(plan.Changes, c => c.Name == "compute-0");
+        Assert.Equal(ChangeAction.Update, change.Action);
+        Assert.Equal("definition changed: memory 256 MiB → 512 MiB; redefined", change.Reason);
+        Assert.Equal([new FieldChange("memory", "256 MiB", "512 MiB")], change.Fields);
+        Assert.Empty(plan.Changes.Single(c => c.Name == "controller-0").Fields);
+    }
+
+    [Fact]
     public async Task Down_removes_everything_the_workspace_owns_and_nothing_else()
     {
         _hypervisor.AddForeignDomain("keep-me");

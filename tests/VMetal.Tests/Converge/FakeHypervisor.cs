@@ -43,7 +43,10 @@ internal sealed class FakeHypervisor : IHypervisor
                 var owner = SpecHash.OwnerOf(document);
                 return new ObservedDomain(pair.Key, Guid.Parse(document.Root!.Element("uuid")?.Value ?? Guid.Empty.ToString()), pair.Value.Running,
                     owner is null ? null : VmetalMetadata.FromElement(owner), owner?.Attribute(SpecHash.Attribute)?.Value, false,
-                    document.Descendants("interface").Select(nic => ((string)nic.Element("source")!.Attribute("network")!, (string)nic.Element("mac")!.Attribute("address")!)).ToList());
+                    document.Descendants("interface").Select(nic => ((string)nic.Element("source")!.Attribute("network")!, (string)nic.Element("mac")!.Attribute("address")!)).ToList())
+                {
+                    Fields = DefinitionFields.OfDomain(document.Root),
+                };
             }).ToList();
             var networks = Networks.Select(pair =>
             {
@@ -53,7 +56,10 @@ internal sealed class FakeHypervisor : IHypervisor
                 var subnets = ip is null ? new List<IPNetwork>()
                     : [IPNetwork.Parse($"{AddressBase((string)ip.Attribute("address")!)}/{PrefixOf(ip)}")];
                 return new ObservedNetwork(pair.Key, Guid.Empty, pair.Value.Active, pair.Value.Autostart,
-                    owner is null ? null : VmetalMetadata.FromElement(owner), owner?.Attribute(SpecHash.Attribute)?.Value, pair.Value.Hosts.ToList(), subnets);
+                    owner is null ? null : VmetalMetadata.FromElement(owner), owner?.Attribute(SpecHash.Attribute)?.Value, pair.Value.Hosts.ToList(), subnets)
+                {
+                    Fields = DefinitionFields.OfNetwork(document.Root),
+                };
             }).ToList();
             var pool = Pool is { } p ? new ObservedPool(p.Name, p.Active, true) : null;
             var volumes = pool is { Active: true }
