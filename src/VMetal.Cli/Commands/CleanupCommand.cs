@@ -26,6 +26,32 @@ public sealed class CleanupCommand : CommandBase
         var bmc = new Deployment.BmcDeployer(lab.Host);
         foreach (var workspace in result.Workspaces)
             await bmc.RemoveAsync(workspace, cancellationToken);
-        return TeardownOutput.Report(context, result, prefix is null ? "every vmetal lab" : $"the labs with prefix '{prefix}'");
+        var cleared = ClearOutputs(context, result.Workspaces, lab.Host.Target.ToString());
+        foreach (var directory in cleared)
+            context.Output.Detail($"removed the outputs in {directory}: its lab is gone");
+        return TeardownOutput.Report(context, result, prefix is null ? "every vmetal lab" : $"the labs with prefix '{prefix}'", cleared);
+    }
+
+    /// <summary>
+    /// As `down` does for its workspace: the outputs of the removed labs on this machine would hand Ansible and Ironic
+    /// nodes that no longer exist. Each removed workspace's directory (this run's --workspace-dir for its own workspace,
+    /// else the default one) is cleared when its state.json describes a lab on this hypervisor; outputs of a
+    /// same-named workspace on another hypervisor are left alone.
+    /// </summary>
+    /// <returns>The directories cleared.</returns>
+    internal static IReadOnlyList<string> ClearOutputs(CommandContext context, IReadOnlyList<string> workspaces, string hypervisor)
+    {
+        var cleared = new List<string>();
+        foreach (var workspace in workspaces)
+        {
+            var files = new Outputs.WorkspaceFiles(workspace == context.WorkspaceName
+                ? context.WorkspaceDirectory
+                : CommandContext.DefaultWorkspaceDirectory(workspace));
+            if (files.Hypervisor != hypervisor)
+                continue;
+            files.DeleteGenerated();
+            cleared.Add(files.Directory);
+        }
+        return cleared;
     }
 }

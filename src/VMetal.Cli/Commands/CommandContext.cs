@@ -39,7 +39,11 @@ public sealed class CommandContext(ParseResult parseResult, IConsoleOutput outpu
 
     public string WorkspaceDirectory => Get(GlobalOptions.WorkspaceDir) is { Length: > 0 } directory
         ? Path.GetFullPath(directory)
-        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".vmetal", "workspaces", WorkspaceName);
+        : DefaultWorkspaceDirectory(WorkspaceName);
+
+    /// <summary>Where a workspace's outputs go without --workspace-dir: <c>~/.vmetal/workspaces/NAME</c>.</summary>
+    public static string DefaultWorkspaceDirectory(string workspace) =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".vmetal", "workspaces", workspace);
 
     /// <summary>
     /// The host to work on: <c>--host</c> (or VMETAL_HOST), else the sandbox when it is up.

@@ -5,7 +5,8 @@ namespace VMetal.Cli.Commands;
 
 internal static class TeardownOutput
 {
-    public static int Report(CommandContext context, TeardownResult result, string what)
+    /// <param name="clearedOutputs">Workspace directories on this machine whose outputs were removed with the labs (cleanup).</param>
+    public static int Report(CommandContext context, TeardownResult result, string what, IReadOnlyList<string>? clearedOutputs = null)
     {
         if (context.Output.Format == OutputFormat.Json)
         {
@@ -13,6 +14,7 @@ internal static class TeardownOutput
             {
                 workspaces = result.Workspaces,
                 changes = LabSession.ChangesJson(result.Plan),
+                clearedOutputs,
             });
         }
         else if (result.Plan.Changes.Count == 0)

@@ -33,6 +33,25 @@ public sealed class WorkspaceFiles(string directory)
         File.Move(temporary, path, overwrite: true);
     }
 
+    /// <summary>
+    /// The hypervisor the outputs describe a lab on (<c>state.json</c>'s <c>hypervisor</c>, as <c>user@address[:port]</c>);
+    /// null when there is no readable state.json.
+    /// </summary>
+    public string? Hypervisor
+    {
+        get
+        {
+            try
+            {
+                return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(State))?["hypervisor"]?.GetValue<string>();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                return null;
+            }
+        }
+    }
+
     /// <summary>Deletes the generated files; a directory that was never written (a failed first up, a new CI runner) is fine.</summary>
     public void DeleteGenerated()
     {

@@ -27,6 +27,8 @@ internal sealed class VirshLab : IAsyncDisposable
 
     public string Workspace => _lab.Workspace;
 
+    public string WorkspaceDirectory => _lab.WorkspaceDirectory;
+
     /// <summary>infrared's host flags plus vmetal's known_hosts and workspace.</summary>
     public string[] HostFlags { get; }
 

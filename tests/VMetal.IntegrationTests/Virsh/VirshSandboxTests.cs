@@ -120,6 +120,7 @@ public sealed class VirshSandboxTests(SandboxFixture sandbox)
             await kept.VirshCheckedAsync(["--prefix", kept.Prefix, .. VirshLab.Tiny(computes: 1)]);
             var keptBefore = await kept.ObjectsAsync();
             Assert.Single(keptBefore.Domains);
+            Assert.True(File.Exists(Path.Combine(cleaned.WorkspaceDirectory, "nodes.json")));
 
             var cleanup = await cleaned.VirshCheckedAsync("--cleanup", "yes", "--prefix", cleaned.Prefix);
 
@@ -134,6 +135,10 @@ public sealed class VirshSandboxTests(SandboxFixture sandbox)
             Assert.Equal(keptBefore.Networks, keptAfter.Networks);
             Assert.Equal(keptBefore.Volumes, keptAfter.Volumes);
             Assert.True(await kept.HasRecordAsync());
+            // As after --kill: the cleaned lab's outputs are gone, the kept lab's are still there.
+            Assert.DoesNotContain(new[] { "hosts", "ssh.config", "nodes.json", "instackenv.json", "state.json" },
+                file => File.Exists(Path.Combine(cleaned.WorkspaceDirectory, file)));
+            Assert.True(File.Exists(Path.Combine(kept.WorkspaceDirectory, "nodes.json")));
         }
         finally
         {
