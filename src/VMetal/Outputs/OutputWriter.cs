@@ -89,7 +89,8 @@ public static class OutputWriter
         foreach (var node in report.Nodes)
         {
             var address = node.ManagementAddress ?? "NA";
-            text.Append($"{node.Node.Name} ansible_host={address} ansible_user=root ansible_ssh_private_key_file={files.PrivateKey} ansible_connection=ssh");
+            text.Append($"{node.Node.Name} ansible_host={address} ansible_user=root" +
+                        (NodeKey(files) is { } nodeKey ? $" ansible_ssh_private_key_file={nodeKey}" : "") + " ansible_connection=ssh");
             if (!hypervisor.Target.IsLocal)
                 text.Append($" ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ProxyCommand=\"{ProxyCommand(hypervisor)}\"'");
             text.AppendLine();
@@ -140,8 +141,8 @@ public static class OutputWriter
             text.AppendLine($"Host {node.Node.Name}");
             text.AppendLine($"    HostName {node.ManagementAddress}");
             text.AppendLine("    User root");
-            text.AppendLine($"    IdentityFile {files.PrivateKey}");
-            text.AppendLine("    IdentitiesOnly yes");
+            if (NodeKey(files) is { } nodeKey)
+                text.AppendLine($"    IdentityFile {nodeKey}").AppendLine("    IdentitiesOnly yes");
             if (!hypervisor.Target.IsLocal)
                 text.AppendLine("    ProxyJump hypervisor");
             // Lab VMs are recreated often with new host keys.
@@ -299,6 +300,12 @@ public static class OutputWriter
             ["ipmi_username"] = bmc.User,
             ["ipmi_password"] = bmc.Password,
         };
+
+    /// <summary>
+    /// The workspace key nodes are reached with, when it exists: `up` creates it only for OS nodes with a cloud-init seed
+    /// (`prepare` too), so a bare-metal lab has none, and its outputs must not send ssh or Ansible to a missing file.
+    /// </summary>
+    private static string? NodeKey(WorkspaceFiles files) => File.Exists(files.PrivateKey) ? files.PrivateKey : null;
 
     private static string HypervisorSshOptions(HypervisorAccess hypervisor) =>
         hypervisor.KnownHostsPath is { } knownHosts

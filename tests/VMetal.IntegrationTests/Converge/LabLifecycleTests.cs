@@ -159,6 +159,11 @@ public sealed class LabLifecycleTests(SandboxFixture sandbox)
         using var groups = JsonDocument.Parse(listing.Stdout);
         Assert.Equal([$"{lab.Prefix}-compute-0", $"{lab.Prefix}-compute-1"],
             groups.RootElement.GetProperty("compute").GetProperty("hosts").EnumerateArray().Select(h => h.GetString()!).Order());
+        // A bare-metal lab has no workspace key: no host may point Ansible at a key file that is not there.
+        var keys = groups.RootElement.GetProperty("_meta").GetProperty("hostvars").EnumerateObject()
+            .Select(host => host.Value.TryGetProperty("ansible_ssh_private_key_file", out var key) ? key.GetString()! : null).OfType<string>().ToList();
+        Assert.NotEmpty(keys);
+        Assert.All(keys, key => Assert.True(File.Exists(key), $"the inventory references {key}, which does not exist"));
         using var state = lab.State();
         Assert.Equal(2, state.RootElement.GetProperty("nodes").GetArrayLength());
         using var instack = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(lab.WorkspaceDirectory, "instackenv.json")));

@@ -1,12 +1,61 @@
+using System.Text.RegularExpressions;
+using VMetal.Converge;
 using VMetal.Hosting;
 using VMetal.Outputs;
 using VMetal.Testing;
 using VMetal.Tests.Topology;
+using VMetal.Topology;
 
 namespace VMetal.Tests.Outputs;
 
-public class OutputWriterTests
+/// <summary>The workspace's outputs only send ssh and Ansible to key files that exist.</summary>
+public sealed partial class OutputWriterTests
 {
+    private static async Task<LabReport> ReportAsync(string nodes)
+    {
+        var topology = await ConvergeEngine.LoadTopologyAsync(new TopologyRequest { Workspace = "ws", NodeCounts = nodes }, null, CancellationToken.None);
+        return new LabReport("ws", topology, new HypervisorAccess(HostTarget.Parse("stack@hv"), "/keys/hv", null),
+            [.. topology.Nodes.Select(node => new NodeReport(node, "shut off", LabReport.FixedAddresses(topology, node), []))],
+            "/var/lib/libvirt/images", DateTimeOffset.UnixEpoch);
+    }
+
+    [GeneratedRegex(@"ansible_ssh_private_key_file=(\S+)")]
+    private static partial Regex InventoryKey();
+
+    [GeneratedRegex(@"IdentityFile (\S+)")]
+    private static partial Regex SshConfigKey();
+
+    [Fact]
+    public async Task A_lab_without_a_workspace_key_references_only_the_hypervisors()
+    {
+        using var directory = new TempDirectory();
+        var files = new WorkspaceFiles(directory.Path);
+
+        OutputWriter.Write(files, await ReportAsync("compute:2,undercloud:1"));
+
+        var inventory = await File.ReadAllTextAsync(files.Inventory, TestContext.Current.CancellationToken);
+        var sshConfig = await File.ReadAllTextAsync(files.SshConfig, TestContext.Current.CancellationToken);
+        Assert.Equal(["/keys/hv"], InventoryKey().Matches(inventory).Select(m => m.Groups[1].Value));
+        Assert.Equal(["/keys/hv"], SshConfigKey().Matches(sshConfig).Select(m => m.Groups[1].Value));
+        Assert.Contains("compute-0 ansible_host=NA ansible_user=root ansible_connection=ssh", inventory, StringComparison.Ordinal);
+        Assert.Contains("Host undercloud-0", sshConfig, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_workspace_key_is_referenced_for_every_node_once_it_exists()
+    {
+        using var directory = new TempDirectory();
+        var files = new WorkspaceFiles(directory.Path);
+        await File.WriteAllTextAsync(files.PrivateKey, "key", TestContext.Current.CancellationToken);
+
+        OutputWriter.Write(files, await ReportAsync("compute:2,undercloud:1"));
+
+        var inventory = await File.ReadAllTextAsync(files.Inventory, TestContext.Current.CancellationToken);
+        var sshConfig = await File.ReadAllTextAsync(files.SshConfig, TestContext.Current.CancellationToken);
+        Assert.Equal(3, InventoryKey().Matches(inventory).Count(m => m.Groups[1].Value == files.PrivateKey));
+        Assert.Equal(1, SshConfigKey().Matches(sshConfig).Count(m => m.Groups[1].Value == files.PrivateKey));
+    }
+
     [Fact]
     public async Task Nodes_with_several_nics_on_one_network_get_every_output_file()
     {
