@@ -33,12 +33,17 @@ public sealed class PlanCommand : CommandBase
         await using var lab = await LabSession.OpenAsync(context, cancellationToken);
         var result = await lab.Engine.ConvergeAsync(request, new ConsoleProgress(output, showPlan: false), cancellationToken);
         var bmc = BmcPlan(context, result);
+        // What up refuses before applying (exit 2) is a warning here: plan reports, it does not fail.
+        var refusals = (await Hypervisor.HostBridges.ProblemsAsync(lab.Host, result.Topology, cancellationToken)).Select(p => "up would stop: " + p).ToList();
+        foreach (var refusal in refusals)
+            output.Warning(refusal);
+        var plan = refusals.Count == 0 ? result.Plan : result.Plan with { Warnings = [.. result.Plan.Warnings, .. refusals] };
         if (output.Format == OutputFormat.Json)
         {
-            output.WriteJson(LabSession.PlanJson(result.Plan, bmc, ignored));
+            output.WriteJson(LabSession.PlanJson(plan, bmc, ignored));
             return ExitCodes.Success;
         }
-        LabSession.RenderPlan(output, result.Plan, showUnchanged: output.Verbose);
+        LabSession.RenderPlan(output, plan, showUnchanged: output.Verbose);
         output.Info(bmc.Nodes.Count == 0
             ? $"virtual BMCs: none ({(bmc.Protocols == "none" ? "--bmc none" : "no bare-metal nodes")})"
             : $"virtual BMCs: {bmc.Protocols} for {bmc.Nodes.Count} bare-metal node(s), listening on {bmc.Address ?? "(no IPv4 network: pass --bmc-address)"}" +

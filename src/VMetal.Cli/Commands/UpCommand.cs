@@ -42,6 +42,9 @@ public sealed class UpCommand : CommandBase
         {
             BeforeApply = async (labTopology, _, token) =>
             {
+                // Bad input that libvirt would only report at a VM's start, after the rest was created: refused whatever the checks.
+                if (await HostBridges.ProblemsAsync(lab.Host, labTopology, token) is { Count: > 0 } bridges)
+                    throw HostBridges.Refusal(bridges);
                 if (check)
                     await CheckAsync(context, lab.Host, requirements, token);
                 await FetchImagesAsync(context, lab.Host, labTopology, imageSha256, token);

@@ -143,6 +143,33 @@ public sealed class LabLifecycleTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task A_bridged_network_onto_a_missing_host_bridge_is_refused_before_any_change()
+    {
+        await using var lab = new TestLab(sandbox, "brg");
+        using var directory = new TempDirectory();
+        var layout = directory.File("bridged.yml");
+        await File.WriteAllTextAsync(layout, "networks:\n  net1:\n    name: data\n    ip_address: \"192.168.{{ data_net }}.254\"\n    netmask: 255.255.255.0\n" +
+            "  net2:\n    name: uplink\n    forward: bridge\n    bridge: nosuchbr9\n" +
+            "nodes:\n  default:\n    interfaces:\n      - network: data\n      - network: uplink\n", TestContext.Current.CancellationToken);
+        string[] topology = ["--topology-nodes", "compute:1", "-e", "override.compute.memory=128", "-e", "override.compute.disks.disk1.size=1G",
+            "--topology-network", layout];
+
+        // Without the check, libvirt starts the network and fails only at the VM's start ("Cannot get interface MTU").
+        var up = await lab.RunAsync([.. lab.UpArgs(topology), "--start", "--skip-checks"]);
+        var plan = await lab.RunCheckedAsync([.. lab.Args("plan"), "--prefix", lab.Prefix, .. topology]);
+
+        Assert.True(up.ExitCode == 2, up.Output);
+        Assert.Contains($"network '{lab.Prefix}-uplink' forwards to host bridge 'nosuchbr9', which does not exist on", up.Stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", up.Stderr, StringComparison.Ordinal);
+        var objects = await lab.ObjectsAsync();
+        Assert.Empty(objects.Domains);
+        Assert.Empty(objects.Networks);
+        Assert.Empty(objects.Volumes);
+        Assert.Equal(string.Empty, (await sandbox.RunAsync($"ls /var/lib/vmetal/workspaces/{lab.Workspace}.json 2>/dev/null", sudo: true)).Stdout);
+        Assert.Contains("up would stop: network", plan.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_generated_inventory_works_with_ansible_and_describes_the_lab()
     {
         await using var lab = new TestLab(sandbox, "inv");
