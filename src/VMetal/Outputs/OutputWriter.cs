@@ -233,18 +233,22 @@ public static class OutputWriter
         }).ToArray()),
     };
 
+    /// <summary>
+    /// vmetal's own description of the lab. Like every document vmetal defines (`-o json` results, its records on the host),
+    /// its keys are camelCase; nodes.json and instackenv.json keep Ironic's and tripleo's snake_case names.
+    /// </summary>
     public static JsonObject State(LabReport report) => new()
     {
         ["workspace"] = report.Workspace,
         ["prefix"] = report.Topology.Prefix,
         ["hypervisor"] = report.Hypervisor.Target.ToString(),
-        ["generated_at"] = report.GeneratedAt.ToString("O"),
-        ["topology_hash"] = report.Topology.Hash,
+        ["generatedAt"] = report.GeneratedAt.ToString("O"),
+        ["topologyHash"] = report.Topology.Hash,
         ["totals"] = new JsonObject
         {
-            ["vcpus"] = report.Topology.TotalVCpus,
-            ["memory_mib"] = report.Topology.TotalMemoryMiB,
-            ["disk_bytes"] = report.Topology.TotalDiskBytes,
+            ["vCpus"] = report.Topology.TotalVCpus,
+            ["memoryMiB"] = report.Topology.TotalMemoryMiB,
+            ["diskBytes"] = report.Topology.TotalDiskBytes,
         },
         ["networks"] = new JsonArray(report.Topology.Networks.Select(network => (JsonNode)new JsonObject
         {
@@ -260,7 +264,7 @@ public static class OutputWriter
             ["type"] = node.Node.Type,
             ["uuid"] = node.Node.Uuid.ToString(),
             ["state"] = node.State,
-            ["deploy_os"] = node.Node.DeployOs,
+            ["deployOs"] = node.Node.DeployOs,
             // macs: the first NIC's MAC per network (a node may have several NICs on one network, e.g. in
             // 6_nets_3_bridges); nics: every NIC in order.
             ["macs"] = new JsonObject(node.Node.Nics
@@ -279,7 +283,7 @@ public static class OutputWriter
                 ["address"] = bmc.Address,
                 ["port"] = bmc.Port,
                 ["user"] = bmc.User,
-                ["redfish_system_id"] = bmc.RedfishSystemId,
+                ["redfishSystemId"] = bmc.RedfishSystemId,
             }).ToArray()),
         }).ToArray()),
     };

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using VMetal.Converge;
 using VMetal.Hosting;
@@ -17,6 +18,43 @@ public sealed partial class OutputWriterTests
         return new LabReport("ws", topology, new HypervisorAccess(HostTarget.Parse("stack@hv"), "/keys/hv", null),
             [.. topology.Nodes.Select(node => new NodeReport(node, "shut off", LabReport.FixedAddresses(topology, node), []))],
             "/var/lib/libvirt/images", DateTimeOffset.UnixEpoch);
+    }
+
+    /// <summary>Every key of a document, except those of maps keyed by data (network names).</summary>
+    private static IEnumerable<string> Keys(JsonNode? node, params string[] dataMaps) => node switch
+    {
+        JsonObject obj => obj.SelectMany(pair => dataMaps.Contains(pair.Key) ? [pair.Key] : Keys(pair.Value, dataMaps).Prepend(pair.Key)),
+        JsonArray array => array.SelectMany(item => Keys(item, dataMaps)),
+        _ => [],
+    };
+
+    [GeneratedRegex("^[a-z][a-zA-Z0-9]*$")]
+    private static partial Regex CamelCase();
+
+    [GeneratedRegex("^[a-z][a-z0-9_]*$")]
+    private static partial Regex SnakeCase();
+
+    [Fact]
+    public async Task State_json_is_camel_case_like_vmetals_other_documents_and_the_ironic_files_keep_ironics_names()
+    {
+        using var directory = new TempDirectory();
+        var files = new WorkspaceFiles(directory.Path);
+        var report = await ReportAsync("compute:1,undercloud:1");
+        var bmc = new NodeBmc("redfish", "172.16.0.1", 8000, "admin", "pw", "system-1");
+        report = report with { Nodes = [.. report.Nodes.Select(n => n with { Bmcs = [bmc] })] };
+
+        OutputWriter.Write(files, report);
+
+        var state = JsonNode.Parse(await File.ReadAllTextAsync(files.State, TestContext.Current.CancellationToken));
+        Assert.All(Keys(state, "macs", "addresses"), key => Assert.Matches(CamelCase(), key));
+        Assert.Contains("memoryMiB", Keys(state));
+        Assert.Contains("redfishSystemId", Keys(state));
+        foreach (var ironic in new[] { files.Nodes, files.InstackEnv })
+        {
+            var document = JsonNode.Parse(await File.ReadAllTextAsync(ironic, TestContext.Current.CancellationToken));
+            Assert.All(Keys(document, "addresses"), key => Assert.Matches(SnakeCase(), key));
+        }
+        Assert.Contains("memory_mb", Keys(JsonNode.Parse(await File.ReadAllTextAsync(files.Nodes, TestContext.Current.CancellationToken))));
     }
 
     [GeneratedRegex(@"ansible_ssh_private_key_file=(\S+)")]
