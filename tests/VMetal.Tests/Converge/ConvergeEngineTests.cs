@@ -195,6 +195,19 @@ public sealed class ConvergeEngineTests
     }
 
     [Fact]
+    public async Task Recreating_a_disk_is_refused_with_what_changed_in_it()
+    {
+        await Up(Request("undercloud:1", image: "/images/a.qcow2", extra: ["override.undercloud.memory=512"]));
+        var calls = _hypervisor.MutatingCalls.Count;
+
+        var error = await Assert.ThrowsAsync<VMetalException>(() => Up(Request("undercloud:1", image: "/images/b.qcow2", extra: ["override.undercloud.memory=512"])));
+
+        Assert.Equal(FailureKind.BadInput, error.Kind);
+        Assert.Contains("undercloud-0-disk1.qcow2 (definition changed: backing image /images/a.qcow2 → /images/b.qcow2: the disk is recreated", error.Message, StringComparison.Ordinal);
+        Assert.Equal(calls, _hypervisor.MutatingCalls.Count);
+    }
+
+    [Fact]
     public async Task Objects_with_our_names_that_we_do_not_own_are_never_touched()
     {
         _hypervisor.AddForeignDomain("compute-0");

@@ -63,7 +63,10 @@ internal sealed class FakeHypervisor : IHypervisor
             }).ToList();
             var pool = Pool is { } p ? new ObservedPool(p.Name, p.Active, true) : null;
             var volumes = pool is { Active: true }
-                ? Volumes.Where(v => volumeNames.Contains(v.Key)).Select(v => new ObservedVolume(v.Key, v.Value)).ToList()
+                ? Volumes.Where(v => volumeNames.Contains(v.Key)).Select(v => new ObservedVolume(v.Key, v.Value)
+                {
+                    Fields = VolumeXml.TryGetValue(v.Key, out var xml) ? DefinitionFields.OfVolume(XElement.Parse(xml)) : null,
+                }).ToList()
                 : [];
             return Task.FromResult(new ActualState(domains, networks, pool, volumes));
         }
@@ -111,7 +114,11 @@ internal sealed class FakeHypervisor : IHypervisor
         if (Volumes.ContainsKey(name))
             throw new InvalidOperationException($"volume {name} already exists");
         Volumes[name] = long.Parse(XDocument.Parse(xml).Root!.Element("capacity")!.Value, System.Globalization.CultureInfo.InvariantCulture);
+        VolumeXml[name] = xml;
     });
+
+    /// <summary>The XML each volume was created with (libvirt returns the same fields back).</summary>
+    public Dictionary<string, string> VolumeXml { get; } = new(StringComparer.Ordinal);
 
     public Task UploadVolumeAsync(string pool, string name, byte[] content, CancellationToken cancellationToken) => Mutate($"vol-upload {name}", () =>
     {
