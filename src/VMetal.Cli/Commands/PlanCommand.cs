@@ -34,7 +34,9 @@ public sealed class PlanCommand : CommandBase
         var result = await lab.Engine.ConvergeAsync(request, new ConsoleProgress(output, showPlan: false), cancellationToken);
         var bmc = BmcPlan(context, result);
         // What up refuses before applying (exit 2) is a warning here: plan reports, it does not fail.
-        var refusals = (await Hypervisor.HostBridges.ProblemsAsync(lab.Host, result.Topology, cancellationToken)).Select(p => "up would stop: " + p).ToList();
+        var refusals = (await Hypervisor.HostBridges.ProblemsAsync(lab.Host, result.Topology, cancellationToken))
+            .Append(ConvergeEngine.RecreateRefusal(result.Plan, request.RecreateDisks)?.Message).OfType<string>()
+            .Select(p => "up would stop: " + p).ToList();
         foreach (var refusal in refusals)
             output.Warning(refusal);
         var plan = refusals.Count == 0 ? result.Plan : result.Plan with { Warnings = [.. result.Plan.Warnings, .. refusals] };

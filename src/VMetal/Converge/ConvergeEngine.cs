@@ -158,13 +158,8 @@ public sealed class ConvergeEngine(
         if (request.PlanOnly || (plan.IsNoOp && mine is not null && mine == record))
             return new ConvergeResult(topology, desired, plan, facts, mine ?? record, actual, [], warnings);
 
-        // Guessing wrong here loses someone's deployed node: recreating a disk must be asked for.
-        var recreated = plan.Changes.Where(c => c is { Kind: ResourceKind.Volume, Action: ChangeAction.Replace, Subject: DesiredVolume { Content: null } }).ToList();
-        if (recreated.Count > 0 && !request.RecreateDisks)
-            throw new VMetalException(FailureKind.BadInput,
-                $"this run would recreate {recreated.Count} existing disk(s), losing their contents: " +
-                string.Join("; ", recreated.Select(c => $"{c.Name} ({c.Reason})")) +
-                ". Run with the input that built them (the same --image-url / --image, disk sizes and bus), or pass --recreate-disks");
+        if (RecreateRefusal(plan, request.RecreateDisks) is { } refusal)
+            throw refusal;
 
         if (!plan.IsNoOp && request.BeforeApply is { } beforeApply)
         {
@@ -181,6 +176,19 @@ public sealed class ConvergeEngine(
         }, cancellationToken);
         Timed("applied");
         return new ConvergeResult(topology, desired, plan, facts, final, actual, applied, warnings);
+    }
+
+    /// <summary>
+    /// Guessing wrong here loses someone's deployed node: recreating a disk must be asked for (--recreate-disks).
+    /// Returns the refusal `up` throws before any change when the plan recreates disks without it, else null.
+    /// </summary>
+    public static VMetalException? RecreateRefusal(Plan plan, bool allowed)
+    {
+        var recreated = plan.Changes.Where(c => c is { Kind: ResourceKind.Volume, Action: ChangeAction.Replace, Subject: DesiredVolume { Content: null } }).ToList();
+        return recreated.Count == 0 || allowed ? null : new VMetalException(FailureKind.BadInput,
+            $"this run would recreate {recreated.Count} existing disk(s), losing their contents: " +
+            string.Join("; ", recreated.Select(c => $"{c.Name} ({c.Reason})")) +
+            ". Run with the input that built them (the same --image-url / --image, disk sizes and bus), or pass --recreate-disks");
     }
 
     /// <summary>Removes everything the workspace owns: domains (with NVRAM), disks, networks (and their leases), its record.</summary>

@@ -213,7 +213,7 @@ public static class Planner
             changes.Add(new(ResourceKind.Domain, observed.Name, ChangeAction.Delete, "not in the topology any more", observed));
     }
 
-    private static string Gib(long bytes) => $"{bytes / (1L << 30)} GiB";
+    private static string Gib(long bytes) => Topology.Sizes.Format(bytes);
 
     /// <summary>Node name of a volume named <c>&lt;node&gt;-diskN.qcow2</c> or <c>&lt;node&gt;-seed.iso</c>.</summary>
     internal static string VolumeNode(string volumeName)

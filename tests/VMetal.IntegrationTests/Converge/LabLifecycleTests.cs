@@ -72,6 +72,11 @@ public sealed class LabLifecycleTests(SandboxFixture sandbox)
             });
             Assert.Equal("mtu: - -> 9000", Fields(changes.Single(c => c.GetProperty("kind").GetString() == "network")));
         }
+        // What up would refuse before any change, plan reports (and exits 0).
+        var shrinking = await lab.RunCheckedAsync([.. lab.Args("plan"), "--prefix", lab.Prefix, "--topology-nodes", "compute:2", "-e", "override.compute.memory=128",
+            "-e", "override.compute.disks.disk1.size=512M"]);
+        Assert.Contains("up would stop: this run would recreate 2 existing disk(s)", shrinking.Output, StringComparison.Ordinal);
+        Assert.Contains("shrinking a disk is not possible in place: recreated (1G → 512M)", shrinking.Output, StringComparison.Ordinal);
 
         await lab.RunCheckedAsync(lab.Args("down"));
         var after = await lab.ObjectsAsync();
