@@ -512,13 +512,10 @@ internal sealed record InfraredInvocation
             options.Add(CheckCommand.MemoryOvercommit.Name);
         if (flags.Value("--image-sha256") is { } sha256)
             options.AddRange([ConvergeOptions.ImageSha256.Name, sha256]);
-        // The BMCs are deployed by `up` (both IPMI and Redfish unless told otherwise); a plan deploys nothing.
-        if (!dryRun)
-        {
-            Choice("--bmc", ConvergeOptions.Bmc.Name, "ipmi", "redfish", "both", "none");
-            Pass("--bmc-address", ConvergeOptions.BmcAddress.Name);
-            Pass("--bmc-port", ConvergeOptions.BmcPort.Name);
-        }
+        // The BMCs `up` deploys (both IPMI and Redfish unless told otherwise); `plan` shows them.
+        Choice("--bmc", ConvergeOptions.Bmc.Name, "ipmi", "redfish", "both", "none");
+        Pass("--bmc-address", ConvergeOptions.BmcAddress.Name);
+        Pass("--bmc-port", ConvergeOptions.BmcPort.Name);
         var extend = flags.IsTrue("--topology-extend");
         return new InfraredInvocation
         {

@@ -43,7 +43,7 @@ public sealed class InfraredInvocationTests
     // vmetal's BMC options reach `up`, which deploys the BMCs.
     [InlineData("--topology-nodes compute:1 --bmc ipmi --bmc-address 198.18.90.2 --bmc-port 8443",
         "up --topology-nodes compute:1 --bmc ipmi --bmc-address 198.18.90.2 --bmc-port 8443")]
-    [InlineData("--topology-nodes compute:1 --bmc none --dry-run", "plan --topology-nodes compute:1")]
+    [InlineData("--topology-nodes compute:1 --bmc none --dry-run", "plan --topology-nodes compute:1 --bmc none")]
     [InlineData("--topology-nodes compute:1 --cleanup no --kill False", "up --topology-nodes compute:1")]
     [InlineData("--topology-nodes compute:1 --topology-extend yes", "up --topology-nodes compute:1")]
     [InlineData("--topology-nodes compute:1 --topology-extend yes --dry-run True", "plan --topology-nodes compute:1")]
