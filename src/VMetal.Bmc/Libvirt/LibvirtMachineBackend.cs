@@ -68,7 +68,7 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
         await WithDomainAsync(id, async (client, domain) =>
         {
             var running = IsOn((await client.DomainGetStateAsync(domain, cancellationToken).ConfigureAwait(false)).State);
-            if (!running && action is PowerAction.GracefulRestart or PowerAction.PowerCycle or PowerAction.Nmi)
+            if (!running && action.NeedsRunningGuest())
             {
                 throw new MachineOperationException(MachineErrorKind.InvalidState, $"{domain.Name} is off; {action} needs it on");
             }

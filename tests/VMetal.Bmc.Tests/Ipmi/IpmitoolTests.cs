@@ -61,13 +61,25 @@ public sealed class IpmitoolTests : IpmitoolTest
         Assert.Empty(Bmc.Backend.ActionLog);
     }
 
-    [Fact]
-    public async Task PowerCycleWhileOffIsRefusedWithNotInPresentState()
+    [Theory]
+    [InlineData("cycle", "Chassis Power Control: Cycle", PowerAction.PowerCycle)]
+    [InlineData("reset", "Chassis Power Control: Reset", PowerAction.ForceRestart)]
+    public async Task CycleAndResetPowerOnAMachineThatIsOff(string command, string says, PowerAction action)
     {
-        var result = await Bmc.Ipmitool(17).RunAsync("power cycle");
+        Ipmitool.AssertSays(await Bmc.Ipmitool(17).RunAsync($"power {command}"), says);
+
+        Assert.Equal(PowerState.On, Bmc.Current.Power);
+        Assert.Equal([action], Bmc.Backend.ActionLog.Select(entry => entry.Action));
+    }
+
+    [Fact]
+    public async Task DiagWhileOffIsRefusedWithNotInPresentState()
+    {
+        var result = await Bmc.Ipmitool(17).RunAsync("power diag");
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("Command not supported in present state", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(PowerState.Off, Bmc.Current.Power);
     }
 
     [Theory]
@@ -93,6 +105,21 @@ public sealed class IpmitoolTests : IpmitoolTest
         Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev cdrom options=efiboot"), "Set Boot Device to cdrom");
         Assert.Equal(new BootSettings(BootTarget.Cd, BootOverride.Once, BootMode.Uefi), Bmc.Current.Boot);
         Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootparam get 5"), "BIOS EFI boot");
+    }
+
+    [Fact]
+    public async Task EfiFlagSwitchesTheFirmwareBothWays()
+    {
+        var ipmitool = Bmc.Ipmitool(17);
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev pxe options=efiboot,persistent"), "Set Boot Device to pxe");
+        Assert.Equal(BootMode.Uefi, Bmc.Current.Boot.Mode);
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootparam get 5"), "BIOS EFI boot");
+
+        // Without efiboot ipmitool asks for legacy BIOS, and gets it, as a real server that honours the bit would do.
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev disk options=persistent"), "Set Boot Device to disk");
+        Assert.Equal(new BootSettings(BootTarget.Hdd, BootOverride.Continuous, BootMode.Legacy), Bmc.Current.Boot);
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootparam get 5"), "BIOS PC Compatible (legacy) boot");
     }
 
     [Fact]

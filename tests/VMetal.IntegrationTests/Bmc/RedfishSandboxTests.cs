@@ -58,6 +58,20 @@ public sealed class RedfishSandboxTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task PowerCycleStartsADomainThatIsOffAndNmiIsRefused()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+
+        var nmi = await Lab.Sushy().RunAsync(new { op = "reset", id, type = "Nmi" });
+        var cycled = await Lab.Sushy().RunAsync(new { op = "reset", id, type = "PowerCycle" }, new { op = "system", id });
+
+        Assert.Equal(409, (int?)nmi[0]!["error"]!["status"]);
+        AssertNoError(cycled);
+        Assert.Equal("On", (string?)cycled[1]!["power_state"]);
+        Assert.Equal("running", await Lab.DomStateAsync(0));
+    }
+
+    [Fact]
     public async Task BootModeSwitchesFirmwareThroughLibvirt()
     {
         var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
