@@ -72,6 +72,21 @@ public sealed class RedfishSandboxTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task AStaleETagIsRefusedWith412AndSushysRetryWithoutItChangesTheDomain()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+
+        var results = await Lab.Sushy().RunAsync(new { op = "stale_set_boot", id, target = "Hdd", enabled = "Continuous" });
+
+        AssertNoError(results);
+        var log = results[0]!["log"]!.AsArray().Select(line => (string)line!).ToList();
+        Assert.Contains("If-Match", log[0], StringComparison.Ordinal);
+        Assert.Contains("status code: 412", log[1], StringComparison.Ordinal);
+        Assert.EndsWith("status code: 204", log[^1], StringComparison.Ordinal);
+        Assert.Equal(["disk", "nic"], (await Lab.BootAsync(0)).Order);
+    }
+
+    [Fact]
     public async Task BootModeSwitchesFirmwareThroughLibvirt()
     {
         var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
