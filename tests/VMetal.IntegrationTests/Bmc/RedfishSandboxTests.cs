@@ -225,6 +225,13 @@ public sealed class RedfishSandboxTests(SandboxFixture sandbox)
         Assert.Equal([16L << 20], inventory["drives"]!.AsArray().Select(v => (long?)v));
         Assert.Equal("Bios", (string?)inventory["bios"]!["BootMode"]);
         Assert.Equal("Disabled", (string?)inventory["secure_boot"]!["current"]);
+
+        // Both disks' volumes are looked up (at once) when the definition changes.
+        await Lab.AddSecondDiskAsync(0, 32);
+        var twoDisks = await SandboxBmcLab.EventuallyAsync(
+            async () => string.Join(',', (await Lab.Sushy().RunAsync(new { op = "inventory", id }))[0]!["drives"]!.AsArray().Select(v => (long?)v)),
+            $"{16L << 20},{32L << 20}");
+        Assert.Equal($"{16L << 20},{32L << 20}", twoDisks);
     }
 
     [Fact]
