@@ -111,5 +111,5 @@ internal static class ChannelCommands
             : IpmiResponse.Ok(0x22, (byte)Privilege.Administrator);
     }
 
-    private static bool IsOurChannel(int channel) => channel is LanChannel or CurrentChannel;
+    public static bool IsOurChannel(int channel) => channel is LanChannel or CurrentChannel;
 }

@@ -237,7 +237,7 @@ internal sealed partial class IpmiResponder(
         }
         else if (SessionCommands.Handles(request))
         {
-            response = SessionCommands.Handle(request, session, sessions);
+            response = SessionCommands.Handle(request, session, sessions, Credentials.UserName);
         }
         else if (request.NetFn == NetFns.App && request.Command == CloseSession)
         {

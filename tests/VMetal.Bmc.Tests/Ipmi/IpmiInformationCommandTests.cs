@@ -120,6 +120,21 @@ public sealed class IpmiInformationCommandTests
         Assert.Equal(CompletionCodes.InvalidDataField, (await client.CommandAsync(NetFns.App, ChannelCommands.GetChannelAccess, 0x01, 0x00))?.CompletionCode);
     }
 
+    [Fact]
+    public async Task UsersAreTheAnonymousOneDisabledAndTheWorkspacesOne()
+    {
+        var (_, client) = await LoggedInAsync();
+
+        var name = await client.CommandAsync(NetFns.App, SessionCommands.GetUserName, SessionCommands.UserId);
+        var anonymous = await client.CommandAsync(NetFns.App, SessionCommands.GetUserName, 1);
+
+        Assert.Equal(InProcessBmc.UserName, Encoding.ASCII.GetString(name!.Value.Data).TrimEnd('\0'));
+        Assert.Equal(new byte[16], anonymous?.Data);
+        Assert.Equal([2, 0x41, 1, 0x14], (await client.CommandAsync(NetFns.App, SessionCommands.GetUserAccess, 1, 2))?.Data);
+        Assert.Equal(CompletionCodes.InvalidDataField, (await client.CommandAsync(NetFns.App, SessionCommands.GetUserAccess, 1, 3))?.CompletionCode);
+        Assert.Equal(CompletionCodes.InvalidDataField, (await client.CommandAsync(NetFns.App, SessionCommands.GetUserName, 3))?.CompletionCode);
+    }
+
     private static async Task<(InProcessBmc Bmc, TestIpmiClient Client)> LoggedInAsync()
     {
         var bmc = new InProcessBmc();

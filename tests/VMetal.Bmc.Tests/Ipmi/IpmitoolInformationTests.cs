@@ -48,6 +48,18 @@ public sealed class IpmitoolInformationTests : IpmitoolTest
         Assert.NotEqual(0, (await Bmc.Ipmitool(17).RunAsync("channel info 2")).ExitCode);
     }
 
+    [Fact]
+    public async Task UserListShowsTheWorkspaceUserAsUserTwo()
+    {
+        var users = await Bmc.Ipmitool(17).RunAsync("user list 1");
+
+        Ipmitool.AssertSays(users, $"2   {IpmiTestBmc.UserName}");
+        var lines = users.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith("NO ACCESS", lines[1].TrimEnd(), StringComparison.Ordinal); // user 1, the anonymous user, is disabled
+        Assert.EndsWith("ADMINISTRATOR", lines[2].TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal(3, lines.Length);
+    }
+
     [Theory]
     [InlineData("sdr list")]
     [InlineData("sdr elist")]
