@@ -131,6 +131,7 @@ public sealed class IpmiSandboxTests(SandboxFixture sandbox)
         Ipmitool.AssertSays(fru, $"Product Serial        : {Lab.Uuid(1)}");
         Ipmitool.AssertSays(await ipmitool.RunAsync("lan print"), "IP Address              : 127.0.0.1");
         Ipmitool.AssertSays(await ipmitool.RunAsync("session info active"), "session type                  : IPMIv2/RMCP+");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("user list 1"), $"2   {Lab.Config.Credentials.Username}");
         foreach (var empty in new[] { "sdr list", "sel list" })
         {
             var result = await ipmitool.RunAsync(empty);
