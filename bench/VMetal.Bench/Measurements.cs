@@ -16,6 +16,9 @@ internal sealed class Measurements(string name)
         _milliseconds.Add(clock.Elapsed.TotalMilliseconds);
     }
 
+    /// <summary>A sample measured some other way (e.g. a total divided by the operations it covered).</summary>
+    public void Add(double milliseconds) => _milliseconds.Add(milliseconds);
+
     public double Median => Percentile(0.5);
 
     public double P90 => Percentile(0.9);

@@ -36,9 +36,10 @@ internal static class BootFlags
     }
 
     /// <summary>
-    /// The change asked for, or null for a device this BMC cannot boot (floppy, diagnostic partition…).
-    /// The EFI bit can only switch a machine to UEFI: clients such as <c>ipmitool chassis bootdev pxe</c> send
-    /// "legacy" (bit clear) by default, and reading that as a request would flip every UEFI machine to BIOS.
+    /// The change asked for, or null for a device this BMC cannot boot (floppy, diagnostic partition…). With the valid bit
+    /// set, the EFI bit chooses the firmware both ways, as Redfish BootSourceOverrideMode does and as Ironic relies on:
+    /// set means UEFI, clear means legacy BIOS. So <c>ipmitool chassis bootdev pxe</c>, which sends "legacy" unless given
+    /// <c>options=efiboot</c>, switches a UEFI machine to BIOS, as it would a real server that honours the bit.
     /// </summary>
     public static BootChange? Decode(ReadOnlySpan<byte> flags)
     {
@@ -61,14 +62,9 @@ internal static class BootFlags
             return null;
         }
 
-        if (target == BootTarget.None)
-        {
-            return new BootChange(Enabled: BootOverride.Disabled);
-        }
-
-        return new BootChange(
-            target,
-            (flags[0] & Persistent) != 0 ? BootOverride.Continuous : BootOverride.Once,
-            (flags[0] & Efi) != 0 ? BootMode.Uefi : null);
+        var mode = (flags[0] & Efi) != 0 ? BootMode.Uefi : BootMode.Legacy;
+        return target == BootTarget.None
+            ? new BootChange(Enabled: BootOverride.Disabled, Mode: mode)
+            : new BootChange(target, (flags[0] & Persistent) != 0 ? BootOverride.Continuous : BootOverride.Once, mode);
     }
 }

@@ -1,15 +1,17 @@
 namespace VMetal.Bmc.Ipmi;
 
 /// <summary>
-/// The two App commands a client sends before it has a session: Get Channel Authentication Capabilities
-/// (section 22.13) and Get Channel Cipher Suites (section 22.15). Answered the same inside a session.
+/// The BMC's one channel, LAN channel 1. Handles the two App commands a client sends before it has a session: Get
+/// Channel Authentication Capabilities (section 22.13) and Get Channel Cipher Suites (section 22.15), answered the same
+/// inside a session; and describes the channel to Get Channel Info (22.24) and Get Channel Access (22.23).
 /// </summary>
 internal static class ChannelCommands
 {
     public const byte GetChannelAuthenticationCapabilities = 0x38;
+    public const byte GetChannelAccess = 0x41;
     public const byte GetChannelCipherSuites = 0x54;
+    public const byte LanChannel = 1;
 
-    private const byte LanChannel = 1;
     private const byte CurrentChannel = 0x0E;
     private const int CipherSuiteRecordsPerResponse = 16;
 
@@ -73,5 +75,41 @@ internal static class ChannelCommands
         return IpmiResponse.Ok([LanChannel, .. records.AsSpan(start, count)]);
     }
 
-    private static bool IsOurChannel(int channel) => channel is LanChannel or CurrentChannel;
+    /// <summary>An 802.3 LAN channel (protocol IPMB-1.0, as table 6-2 says for LAN), multi-session, IPMI's IANA number.</summary>
+    public static IpmiResponse ChannelInfo(byte[] data, int activeSessions)
+    {
+        if (data.Length != 1)
+        {
+            return IpmiResponse.Error(CompletionCodes.RequestDataLengthInvalid);
+        }
+
+        return IsOurChannel(data[0] & 0x0F)
+            ? IpmiResponse.Ok(
+                LanChannel,
+                0x04, // medium: 802.3 LAN
+                0x01, // protocol: IPMB-1.0
+                (byte)(0x80 | (activeSessions & 0x3F)), // multi-session, and how many are active
+                0xF2,
+                0x1B,
+                0x00, // IANA 7154 (IPMI forum), least significant byte first
+                0,
+                0) // auxiliary channel information: none for a LAN channel
+            : IpmiResponse.Error(CompletionCodes.InvalidDataField);
+    }
+
+    /// <summary>Always available, PEF alerting off (there is none), every message authenticated, Administrator at most.</summary>
+    public static IpmiResponse ChannelAccess(byte[] data)
+    {
+        if (data.Length != 2)
+        {
+            return IpmiResponse.Error(CompletionCodes.RequestDataLengthInvalid);
+        }
+
+        // Bits 7:6 of byte 2 choose the non-volatile (01b) or the active (10b) settings; both are the same here.
+        return !IsOurChannel(data[0] & 0x0F) || (data[1] >> 6) is not (1 or 2)
+            ? IpmiResponse.Error(CompletionCodes.InvalidDataField)
+            : IpmiResponse.Ok(0x22, (byte)Privilege.Administrator);
+    }
+
+    public static bool IsOurChannel(int channel) => channel is LanChannel or CurrentChannel;
 }

@@ -99,6 +99,7 @@ internal static class CompletionCodes
     public const byte NodeBusy = 0xC0;
     public const byte InvalidCommand = 0xC1;
     public const byte RequestDataLengthInvalid = 0xC7;
+    public const byte ParameterOutOfRange = 0xC9;
     public const byte NotPresent = 0xCB;
     public const byte InvalidDataField = 0xCC;
     public const byte InsufficientPrivilege = 0xD4;
@@ -110,6 +111,8 @@ internal static class NetFns
 {
     public const byte Chassis = 0x00;
     public const byte App = 0x06;
+    public const byte Storage = 0x0A;
+    public const byte Transport = 0x0C;
 }
 
 /// <summary>IPMI privilege levels (table 22-17); a session may only run commands up to its level.</summary>

@@ -13,7 +13,6 @@ namespace VMetal.Bmc.Ipmi;
 internal sealed partial class IpmiResponder(
     IpmiCredentials credentials, Guid bmcGuid, MachineCommands commands, IpmiSessionTable sessions, ILogger logger)
 {
-    private const byte SetSessionPrivilegeLevel = 0x3B;
     private const byte CloseSession = 0x3C;
     private const int RandomLength = 16;
     private const int MaximumUserNameLength = 16;
@@ -206,6 +205,7 @@ internal sealed partial class IpmiResponder(
         var sik = session.Suite.Hmac(Credentials.Password, Concat(rakp.ConsoleRandom, rakp.BmcRandom, NameField(rakp)));
         var integrityCheck = session.Suite.Hmac(sik, Concat(rakp.ConsoleRandom, Id(session.ManagedId), _guid));
         session.Crypto = new SessionCrypto(session.Suite, sik);
+        session.Remote = remote as IPEndPoint;
         if (!sessions.TryActivate(session))
         {
             return RakpError(PayloadType.Rakp4, tag, RakpStatus.InsufficientResources, session.ConsoleId);
@@ -235,9 +235,9 @@ internal sealed partial class IpmiResponder(
             // A client retry carries a new session sequence number but the same request sequence: answer it again without acting twice.
             response = last.Response;
         }
-        else if (request.NetFn == NetFns.App && request.Command == SetSessionPrivilegeLevel)
+        else if (SessionCommands.Handles(request))
         {
-            response = SetPrivilege(session, request.Data);
+            response = SessionCommands.Handle(request, session, sessions, Credentials.UserName);
         }
         else if (request.NetFn == NetFns.App && request.Command == CloseSession)
         {
@@ -262,28 +262,6 @@ internal sealed partial class IpmiResponder(
     private static bool IsRetry(IpmiRequest request, IpmiRequest previous) =>
         request.Sequence == previous.Sequence && request.NetFn == previous.NetFn && request.Command == previous.Command
         && request.Data.AsSpan().SequenceEqual(previous.Data);
-
-    /// <summary>Set Session Privilege Level (section 22.18): level 0 only reads the current level.</summary>
-    private static IpmiResponse SetPrivilege(IpmiSession session, byte[] data)
-    {
-        if (data.Length != 1)
-        {
-            return IpmiResponse.Error(CompletionCodes.RequestDataLengthInvalid);
-        }
-
-        var requested = data[0] & 0x0F;
-        if (requested != 0)
-        {
-            if (requested < (int)Privilege.User || requested > (int)session.MaximumPrivilege)
-            {
-                return IpmiResponse.Error(0x81); // "requested level exceeds user and/or channel privilege limit"
-            }
-
-            session.Privilege = (Privilege)requested;
-        }
-
-        return IpmiResponse.Ok((byte)session.Privilege);
-    }
 
     private static IpmiResponse CloseSessionResponse(IpmiSession session, byte[] data)
     {

@@ -138,7 +138,7 @@ internal sealed partial class IpmiServer : IAsyncDisposable
     private void Start(IpmiBinding binding)
     {
         var sessions = new IpmiSessionTable(_time, _options.SessionLimits);
-        var commands = new MachineCommands(_backend, binding.MachineId, _options, _loggerFactory.CreateLogger<MachineCommands>());
+        var commands = new MachineCommands(_backend, binding.MachineId, binding.EndPoint.Address, _options, _time, _loggerFactory.CreateLogger<MachineCommands>());
         var responder = new IpmiResponder(binding.Credentials, binding.MachineId, commands, sessions, _loggerFactory.CreateLogger<IpmiResponder>());
         try
         {

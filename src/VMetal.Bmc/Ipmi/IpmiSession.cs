@@ -10,9 +10,10 @@ internal sealed class IpmiSession : IDisposable
     private uint _seenInbound;
     private uint _outbound;
 
-    public IpmiSession(uint managedId, uint consoleId, CipherSuite suite, Privilege maximumPrivilege, DateTimeOffset now)
+    public IpmiSession(uint managedId, byte handle, uint consoleId, CipherSuite suite, Privilege maximumPrivilege, DateTimeOffset now)
     {
         ManagedId = managedId;
+        Handle = handle;
         ConsoleId = consoleId;
         Suite = suite;
         MaximumPrivilege = maximumPrivilege;
@@ -22,6 +23,12 @@ internal sealed class IpmiSession : IDisposable
 
     /// <summary>Our session id (SIDc): inbound packets carry it.</summary>
     public uint ManagedId { get; }
+
+    /// <summary>The small number Get Session Info names the session by (1 to 255, unique among the BMC's sessions).</summary>
+    public byte Handle { get; }
+
+    /// <summary>Where the console talks from: set when the handshake completes.</summary>
+    public System.Net.IPEndPoint? Remote { get; set; }
 
     /// <summary>The remote console's session id (SIDm): outbound packets carry it.</summary>
     public uint ConsoleId { get; }

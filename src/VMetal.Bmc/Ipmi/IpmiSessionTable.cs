@@ -41,7 +41,7 @@ internal sealed class IpmiSessionTable(TimeProvider time, IpmiSessionLimits limi
                 Remove(pending[0]);
             }
 
-            var session = new IpmiSession(NewSessionId(), consoleId, suite, maximumPrivilege, time.GetUtcNow());
+            var session = new IpmiSession(NewSessionId(), NewHandle(), consoleId, suite, maximumPrivilege, time.GetUtcNow());
             _sessions.Add(session.ManagedId, session);
             return session;
         }
@@ -81,6 +81,22 @@ internal sealed class IpmiSessionTable(TimeProvider time, IpmiSessionLimits limi
             }
 
             return session;
+        }
+    }
+
+    /// <summary>How many sessions may be established at once.</summary>
+    public int MaximumActive => limits.MaximumActive;
+
+    /// <summary>The established sessions, by handle.</summary>
+    public IReadOnlyList<IpmiSession> Active
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var now = time.GetUtcNow();
+                return [.. _sessions.Values.Where(s => s.Stage == SessionStage.Active && !IsExpired(s, now)).OrderBy(s => s.Handle)];
+            }
         }
     }
 
@@ -147,6 +163,18 @@ internal sealed class IpmiSessionTable(TimeProvider time, IpmiSessionLimits limi
     {
         _sessions.Remove(session.ManagedId);
         session.Dispose();
+    }
+
+    /// <summary>The lowest handle no session holds; there are far fewer sessions than handles.</summary>
+    private byte NewHandle()
+    {
+        byte handle = 1;
+        while (_sessions.Values.Any(s => s.Handle == handle))
+        {
+            handle++;
+        }
+
+        return handle;
     }
 
     private uint NewSessionId()

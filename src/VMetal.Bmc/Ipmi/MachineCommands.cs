@@ -1,20 +1,25 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using VMetal.Bmc.Machines;
 
 namespace VMetal.Bmc.Ipmi;
 
 /// <summary>
-/// The in-session IPMI commands of one machine's BMC: device id, system GUID, chassis status and control,
-/// boot options. Anything else is answered "invalid command" (0xC1).
+/// The in-session IPMI commands of one machine's BMC: device id, self test, system GUID, channel access, LAN
+/// configuration, chassis status and control, boot options, and the (empty) SDR repository and SEL and the FRU
+/// inventory (<see cref="StorageCommands"/>). Anything else is answered "invalid command" (0xC1).
 /// </summary>
 /// <remarks>
 /// Power and boot actions answer within <see cref="IpmiServerOptions.AnswerWithin"/>: a real BMC acknowledges chassis
 /// control at once, and clients retry (then give up) after about two seconds. An action still running by then is
 /// answered "done" and finishes in the background; its failure is logged, and Ironic sees the state when it polls.
 /// </remarks>
-internal sealed partial class MachineCommands(IMachineBackend backend, Guid machineId, IpmiServerOptions options, ILogger logger)
+/// <param name="lanAddress">The address the BMC listens on, which Get LAN Configuration Parameters reports.</param>
+internal sealed partial class MachineCommands(
+    IMachineBackend backend, Guid machineId, IPAddress lanAddress, IpmiServerOptions options, TimeProvider time, ILogger logger)
 {
     private const byte GetDeviceId = 0x01;
+    private const byte GetSelfTestResults = 0x04;
     private const byte GetSystemGuid = 0x37;
     private const byte GetChassisStatus = 0x01;
     private const byte ChassisControl = 0x02;
@@ -32,6 +37,8 @@ internal sealed partial class MachineCommands(IMachineBackend backend, Guid mach
     private byte _validBitClearing;
     private byte _bootInfoAcknowledge;
 
+    private readonly StorageCommands _storage = new(time);
+
     public async Task<IpmiResponse> HandleAsync(IpmiRequest request, Privilege privilege, CancellationToken cancellationToken)
     {
         if (ChannelCommands.Handles(request))
@@ -48,7 +55,13 @@ internal sealed partial class MachineCommands(IMachineBackend backend, Guid mach
         return (request.NetFn, request.Command) switch
         {
             (NetFns.App, GetDeviceId) => DeviceId(),
-            (NetFns.App, GetSystemGuid) => IpmiResponse.Ok(machine.Id.ToByteArray()),
+            (NetFns.App, GetSelfTestResults) => IpmiResponse.Ok(0x55, 0x00), // "no error", nothing failed
+            (NetFns.App, GetSystemGuid) => IpmiResponse.Ok(IpmiGuid(machine.Id)),
+            (NetFns.App, ChannelCommands.GetChannelAccess) => ChannelCommands.ChannelAccess(request.Data),
+            (NetFns.Transport, LanConfiguration.GetLanConfigurationParameters) => privilege < Privilege.Operator
+                ? IpmiResponse.Error(CompletionCodes.InsufficientPrivilege)
+                : LanConfiguration.Get(request.Data, lanAddress),
+            (NetFns.Storage, _) => _storage.Handle(request, machine, privilege),
             (NetFns.Chassis, GetChassisStatus) => ChassisStatus(machine),
             (NetFns.Chassis, ChassisControl) => privilege < Privilege.Operator
                 ? IpmiResponse.Error(CompletionCodes.InsufficientPrivilege)
@@ -67,12 +80,23 @@ internal sealed partial class MachineCommands(IMachineBackend backend, Guid mach
         0x01, // firmware 1.
         0x00, //   .00
         0x02, // IPMI version 2.0
-        0x80, // additional device support: chassis device
+        0x8E, // additional device support: chassis device, FRU inventory, SEL, SDR repository
         0,
         0,
         0, // manufacturer id: none
         0,
         0); // product id
+
+    /// <summary>
+    /// The UUID as IPMI carries GUIDs (section 20.8 and its SMBIOS note): all sixteen bytes least significant first, the
+    /// reverse of the RFC 4122 text order.
+    /// </summary>
+    private static byte[] IpmiGuid(Guid id)
+    {
+        var bytes = id.ToByteArray(bigEndian: true);
+        Array.Reverse(bytes);
+        return bytes;
+    }
 
     private static IpmiResponse ChassisStatus(Machine machine) => IpmiResponse.Ok(
         machine.Power == PowerState.On ? (byte)0x01 : (byte)0x00, // power restore policy "always off" in bits 6:5

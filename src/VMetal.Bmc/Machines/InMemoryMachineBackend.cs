@@ -108,7 +108,7 @@ public sealed class InMemoryMachineBackend : IMachineBackend
         public void Apply(PowerAction action)
         {
             var isOn = Snapshot.Power == PowerState.On;
-            if (!isOn && action is PowerAction.GracefulRestart or PowerAction.PowerCycle or PowerAction.Nmi)
+            if (!isOn && action.NeedsRunningGuest())
             {
                 throw new MachineOperationException(MachineErrorKind.InvalidState, $"{Snapshot.Name} is off; {action} needs it on");
             }

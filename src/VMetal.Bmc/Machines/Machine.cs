@@ -28,7 +28,11 @@ public enum PowerState
     On,
 }
 
-/// <summary>The power requests both protocols can make (IPMI chassis control, Redfish ResetType).</summary>
+/// <summary>
+/// The power requests both protocols can make (IPMI chassis control, Redfish ResetType), with one meaning for both:
+/// every action that ends with the machine on powers on a machine that is off; the two that need a running guest are
+/// refused while it is off (<see cref="PowerActions.NeedsRunningGuest"/>); off actions on a machine that is off do nothing.
+/// </summary>
 public enum PowerAction
 {
     On,
@@ -36,11 +40,21 @@ public enum PowerAction
     GracefulShutdown,
     /// <summary>Cold restart: the machine boots again and takes a pending boot override. Powers on a machine that is off.</summary>
     ForceRestart,
-    /// <summary>Asks the guest to reboot (ACPI). Refused while off.</summary>
+    /// <summary>Asks the guest to reboot (ACPI). Refused while off: there is no guest to ask.</summary>
     GracefulRestart,
-    /// <summary>Off, then on again. Refused while off (IPMI spec 28.3 recommends so).</summary>
+    /// <summary>
+    /// Off, then on again (a cold restart, as <see cref="ForceRestart"/>). Powers on a machine that is off, as Redfish defines
+    /// PowerCycle; IPMI 28.3 only recommends refusing it then, and one meaning for both protocols matters more.
+    /// </summary>
     PowerCycle,
+    /// <summary>A diagnostic interrupt for the guest. Refused while off.</summary>
     Nmi,
+}
+
+public static class PowerActions
+{
+    /// <summary>Whether the action is refused ("not in this state") while the machine is off.</summary>
+    public static bool NeedsRunningGuest(this PowerAction action) => action is PowerAction.GracefulRestart or PowerAction.Nmi;
 }
 
 public enum BootTarget

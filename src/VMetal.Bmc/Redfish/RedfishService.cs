@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.Logging;
 using VMetal.Bmc.Machines;
 using static VMetal.Bmc.Redfish.RedfishDocuments;
+using EntityTag = Microsoft.Net.Http.Headers.EntityTagHeaderValue;
 
 namespace VMetal.Bmc.Redfish;
 
@@ -48,7 +50,7 @@ internal sealed partial class RedfishService(
             sessions.Delete(Tenant(context).Workspace, id) ? Results.NoContent() : NotFound(context));
 
         MapRead(app, Systems, (HttpContext context) => Json(Collection("ComputerSystem", Systems, "Computer System Collection", MachinesOf(context).Select(SystemPath))));
-        MapRead(app, Systems + "/{id}", (HttpContext context, string id) => WithMachine(context, id, machine => Json(ComputerSystem(machine))));
+        MapRead(app, Systems + "/{id}", (HttpContext context, string id) => WithMachine(context, id, machine => SystemWithETag(context, machine)));
         app.MapPatch(Systems + "/{id}", PatchSystemAsync);
         app.MapPost(Systems + "/{id}/Actions/ComputerSystem.Reset", ResetAsync);
         MapRead(app, Systems + "/{id}/EthernetInterfaces", (HttpContext context, string id) => WithMachine(context, id, machine => Json(Collection(
@@ -243,7 +245,37 @@ internal sealed partial class RedfishService(
         }
 
         var change = ParseBoot(boot, out var problem);
-        return change is null ? problem! : await WithMachineAsync(context, id, machine => RunAsync(context, ct => backend.SetBootAsync(machine.Id, change, ct))).ConfigureAwait(false);
+        return change is null ? problem! : await WithMachineAsync(context, id, machine => IfMatches(context.Request, machine)
+            ? RunAsync(context, ct => backend.SetBootAsync(machine.Id, change, ct))
+            : Task.FromResult(Problem(StatusCodes.Status412PreconditionFailed, "PreconditionFailed",
+                "If-Match does not match the system's current ETag; read the system again"))).ConfigureAwait(false);
+    }
+
+    /// <summary>The system with its ETag: a hash of exactly the document sent, so it changes whenever anything in it does.</summary>
+    private static IResult SystemWithETag(HttpContext context, Machine machine)
+    {
+        var json = ComputerSystem(machine).ToJsonString();
+        context.Response.Headers.ETag = ETagOf(json);
+        return Json(json);
+    }
+
+    private static string ETagOf(string json) => $"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)).AsSpan(0, 8))}\"";
+
+    /// <summary>
+    /// Whether the request's If-Match (if any) holds for the system as it is now: <c>*</c>, or one of the listed entity tags
+    /// equal to its ETag. Weak tags (<c>W/"…"</c>) are compared by their value as well: Redfish clients such as sushy send
+    /// back whatever form a BMC gave them. An If-Match that does not parse matches nothing.
+    /// </summary>
+    private static bool IfMatches(HttpRequest request, Machine machine)
+    {
+        if (request.Headers.IfMatch.Count == 0)
+        {
+            return true;
+        }
+
+        var current = EntityTag.Parse(ETagOf(ComputerSystem(machine).ToJsonString()));
+        return EntityTag.TryParseList(request.Headers.IfMatch, out var tags)
+            && tags.Any(tag => tag.Equals(EntityTag.Any) || tag.Compare(current, useStrongComparison: false));
     }
 
     private static BootChange? ParseBoot(JsonObject boot, out IResult? problem)
@@ -385,8 +417,10 @@ internal sealed partial class RedfishService(
         }
     }
 
-    private static IResult Json(JsonNode document, int status = StatusCodes.Status200OK) =>
-        Results.Content(document.ToJsonString(), "application/json; charset=utf-8", Encoding.UTF8, status);
+    private static IResult Json(JsonNode document, int status = StatusCodes.Status200OK) => Json(document.ToJsonString(), status);
+
+    private static IResult Json(string json, int status = StatusCodes.Status200OK) =>
+        Results.Content(json, "application/json; charset=utf-8", Encoding.UTF8, status);
 
     private static IResult Problem(int status, string messageId, string message) => Json(Error(messageId, message), status);
 

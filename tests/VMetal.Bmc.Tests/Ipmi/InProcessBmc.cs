@@ -18,7 +18,7 @@ internal sealed class InProcessBmc
     {
         Backend.Define(Machine);
         Sessions = new IpmiSessionTable(Clock, limits ?? IpmiSessionLimits.Default);
-        var commands = new MachineCommands(Backend, Machine.Id, options ?? IpmiServerOptions.Default, NullLogger.Instance);
+        var commands = new MachineCommands(Backend, Machine.Id, IPAddress.Loopback, options ?? IpmiServerOptions.Default, Clock, NullLogger.Instance);
         Responder = new IpmiResponder(IpmiCredentials.FromStrings(UserName, Password), Machine.Id, commands, Sessions, NullLogger.Instance);
     }
 

@@ -36,6 +36,37 @@ public sealed class IpmiFuzzTests
     }
 
     [Fact]
+    public async Task RandomCommandsInsideASessionAreEachAnsweredWithACompletionCode()
+    {
+        var bmc = new InProcessBmc();
+        var client = bmc.Client();
+        Assert.True(await client.LoginAsync(CipherSuite.Suite17));
+        var random = new Random(Seed);
+        var codes = new HashSet<byte>();
+
+        for (var i = 0; i < 3000; i++)
+        {
+            // Every request netfn (even numbers up to OEM/group), any command, 0-24 random data bytes; Close Session is left out.
+            var netFn = (byte)(random.Next(0, 0x17) * 2);
+            var command = (byte)random.Next(256);
+            if (netFn == NetFns.App && command == 0x3C)
+            {
+                continue;
+            }
+
+            var data = new byte[random.Next(25)];
+            random.NextBytes(data);
+            var answer = await client.CommandAsync(netFn, command, data);
+            Assert.True(answer is not null, $"no answer to netfn {netFn:x2} command {command:x2} data {Convert.ToHexString(data)}");
+            codes.Add(answer.Value.CompletionCode);
+        }
+
+        Assert.Contains(CompletionCodes.InvalidCommand, codes);
+        Assert.Contains(CompletionCodes.RequestDataLengthInvalid, codes);
+        Assert.Equal(CompletionCodes.Ok, (await client.CommandAsync(NetFns.Chassis, 0x01))?.CompletionCode);
+    }
+
+    [Fact]
     public async Task MutatedDatagramsOverUdpLeaveTheEndpointAnswering()
     {
         Assert.SkipUnless(Ipmitool.IsInstalled, "ipmitool is not installed (apt-get install ipmitool)");

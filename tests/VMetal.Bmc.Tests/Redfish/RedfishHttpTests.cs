@@ -158,6 +158,35 @@ public sealed class RedfishHttpTests : IAsyncLifetime
         Assert.Equal(PowerState.On, _bmc.AlphaMachine(0).Power);
     }
 
+    [Theory]
+    [InlineData("PowerCycle", PowerAction.PowerCycle)]
+    [InlineData("ForceRestart", PowerAction.ForceRestart)]
+    public async Task RestartsPowerOnASystemThatIsOffAsIpmiDoes(string resetType, PowerAction action)
+    {
+        using var client = _bmc.HttpClient(_bmc.Alpha);
+        var reset = $"/redfish/v1/Systems/{_bmc.Alpha.Machines[0].Uuid}/Actions/ComputerSystem.Reset";
+
+        var response = await PostAsync(client, reset, new { ResetType = resetType }, Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(PowerState.On, _bmc.AlphaMachine(0).Power);
+        Assert.Equal([action], _bmc.Backend.ActionLog.Select(entry => entry.Action));
+    }
+
+    [Theory]
+    [InlineData("GracefulRestart")]
+    [InlineData("Nmi")]
+    public async Task WhatNeedsARunningGuestIs409WhileOff(string resetType)
+    {
+        using var client = _bmc.HttpClient(_bmc.Alpha);
+        var reset = $"/redfish/v1/Systems/{_bmc.Alpha.Machines[0].Uuid}/Actions/ComputerSystem.Reset";
+
+        var response = await PostAsync(client, reset, new { ResetType = resetType }, Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal(PowerState.Off, _bmc.AlphaMachine(0).Power);
+    }
+
     [Fact]
     public async Task UnknownResourcesAre404()
     {

@@ -66,6 +66,31 @@ public sealed class SushyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SushySendsTheETagAsIfMatchAndRecoversFromAStaleOne()
+    {
+        var machine = _bmc.AlphaMachine(0);
+        var id = $"/redfish/v1/Systems/{machine.Id}";
+
+        var results = await _bmc.Sushy(_bmc.Alpha).RunAsync(
+            new { op = "etag", id },
+            new { op = "stale_set_boot", id, target = "Pxe", enabled = "Continuous" },
+            new { op = "system", id });
+
+        Assert.Matches("^\"[0-9a-f]{16}\"$", (string?)results[0]);
+        // sushy sent If-Match with the ETag it had read; the system had changed since, so the BMC refused with 412, and
+        // sushy, as it does with real BMCs, sent the PATCH again without If-Match, which was done.
+        var stale = (string?)results[1]!["etag"];
+        var log = results[1]!["log"]!.AsArray().Select(line => (string)line!).ToList();
+        Assert.True(log.Count >= 4, string.Join('\n', log));
+        Assert.Contains($"'If-Match': '{stale}'", log[0], StringComparison.Ordinal);
+        Assert.Contains("status code: 412", log[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("If-Match", log[^2], StringComparison.Ordinal);
+        Assert.EndsWith("status code: 204", log[^1], StringComparison.Ordinal);
+        Assert.Equal("Pxe", (string?)results[2]!["boot"]!["target"]);
+        Assert.Equal(new BootSettings(BootTarget.Pxe, BootOverride.Continuous, BootMode.Legacy), _bmc.AlphaMachine(0).Boot);
+    }
+
+    [Fact]
     public async Task SetsBootOptionsResetsAndReadsPowerBack()
     {
         var machine = _bmc.AlphaMachine(1);

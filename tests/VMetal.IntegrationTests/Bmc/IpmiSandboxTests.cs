@@ -79,6 +79,67 @@ public sealed class IpmiSandboxTests(SandboxFixture sandbox)
     }
 
     [Theory]
+    [InlineData("cycle", "Chassis Power Control: Cycle")]
+    [InlineData("reset", "Chassis Power Control: Reset")]
+    public async Task CycleAndResetStartADomainThatIsOffAndDiagIsRefused(string command, string says)
+    {
+        var ipmitool = Lab.Ipmitool(0, 17);
+
+        var diag = await ipmitool.RunAsync("power diag");
+        Assert.Contains("Command not supported in present state", diag.Stderr, StringComparison.Ordinal);
+        Assert.Equal("shut off", await Lab.DomStateAsync(0));
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync($"power {command}"), says);
+        Assert.Equal("running", await SandboxBmcLab.EventuallyAsync(() => Lab.DomStateAsync(0), "running"));
+    }
+
+    [Fact]
+    public async Task EfiFlagSwitchesTheDomainsFirmwareBothWaysAndBootparamShowsIt()
+    {
+        var ipmitool = Lab.Ipmitool(0, 17);
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev pxe options=efiboot,persistent"), "Set Boot Device to pxe");
+        Assert.Equal("nic,disk once=False efi", await BootOfFirstAsync());
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootparam get 5"), "BIOS EFI boot");
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev disk options=persistent"), "Set Boot Device to disk");
+        Assert.Equal("disk,nic once=False bios", await BootOfFirstAsync());
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootparam get 5"), "BIOS PC Compatible (legacy) boot");
+    }
+
+    [Fact]
+    public async Task BootparamReflectsAFirmwareChangedBehindTheBmcsBack()
+    {
+        var ipmitool = Lab.Ipmitool(0, 17);
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootparam get 5"), "BIOS PC Compatible (legacy) boot");
+
+        await Lab.MakeUefiAsync(0);
+
+        var flags = await SandboxBmcLab.EventuallyAsync(
+            async () => (await ipmitool.RunAsync("chassis bootparam get 5")).Stdout.Contains("BIOS EFI boot", StringComparison.Ordinal), true);
+        Assert.True(flags, "Get System Boot Options did not follow the domain to UEFI");
+    }
+
+    [Fact]
+    public async Task InformationCommandsDescribeTheDomain()
+    {
+        var ipmitool = Lab.Ipmitool(1, 17);
+
+        Ipmitool.AssertSays(await ipmitool.RunAsync("mc guid"), $"System GUID   : {Lab.Uuid(1)}");
+        var fru = await ipmitool.RunAsync("fru print");
+        Ipmitool.AssertSays(fru, $"Product Name          : {Lab.Name(1)}");
+        Ipmitool.AssertSays(fru, $"Product Serial        : {Lab.Uuid(1)}");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("lan print"), "IP Address              : 127.0.0.1");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("session info active"), "session type                  : IPMIv2/RMCP+");
+        Ipmitool.AssertSays(await ipmitool.RunAsync("user list 1"), $"2   {Lab.Config.Credentials.Username}");
+        foreach (var empty in new[] { "sdr list", "sel list" })
+        {
+            var result = await ipmitool.RunAsync(empty);
+            Assert.True(result.ExitCode == 0 && result.Stdout.Trim().Length == 0, $"{empty}: {result}");
+        }
+    }
+
+    [Theory]
     [InlineData(3)]
     [InlineData(17)]
     public async Task WrongPasswordFailsAndLeavesTheDomainAlone(int cipherSuite)

@@ -58,6 +58,35 @@ public sealed class RedfishSandboxTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task PowerCycleStartsADomainThatIsOffAndNmiIsRefused()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+
+        var nmi = await Lab.Sushy().RunAsync(new { op = "reset", id, type = "Nmi" });
+        var cycled = await Lab.Sushy().RunAsync(new { op = "reset", id, type = "PowerCycle" }, new { op = "system", id });
+
+        Assert.Equal(409, (int?)nmi[0]!["error"]!["status"]);
+        AssertNoError(cycled);
+        Assert.Equal("On", (string?)cycled[1]!["power_state"]);
+        Assert.Equal("running", await Lab.DomStateAsync(0));
+    }
+
+    [Fact]
+    public async Task AStaleETagIsRefusedWith412AndSushysRetryWithoutItChangesTheDomain()
+    {
+        var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
+
+        var results = await Lab.Sushy().RunAsync(new { op = "stale_set_boot", id, target = "Hdd", enabled = "Continuous" });
+
+        AssertNoError(results);
+        var log = results[0]!["log"]!.AsArray().Select(line => (string)line!).ToList();
+        Assert.Contains("If-Match", log[0], StringComparison.Ordinal);
+        Assert.Contains("status code: 412", log[1], StringComparison.Ordinal);
+        Assert.EndsWith("status code: 204", log[^1], StringComparison.Ordinal);
+        Assert.Equal(["disk", "nic"], (await Lab.BootAsync(0)).Order);
+    }
+
+    [Fact]
     public async Task BootModeSwitchesFirmwareThroughLibvirt()
     {
         var id = $"/redfish/v1/Systems/{Lab.Uuid(0)}";
@@ -196,6 +225,13 @@ public sealed class RedfishSandboxTests(SandboxFixture sandbox)
         Assert.Equal([16L << 20], inventory["drives"]!.AsArray().Select(v => (long?)v));
         Assert.Equal("Bios", (string?)inventory["bios"]!["BootMode"]);
         Assert.Equal("Disabled", (string?)inventory["secure_boot"]!["current"]);
+
+        // Both disks' volumes are looked up (at once) when the definition changes.
+        await Lab.AddSecondDiskAsync(0, 32);
+        var twoDisks = await SandboxBmcLab.EventuallyAsync(
+            async () => string.Join(',', (await Lab.Sushy().RunAsync(new { op = "inventory", id }))[0]!["drives"]!.AsArray().Select(v => (long?)v)),
+            $"{16L << 20},{32L << 20}");
+        Assert.Equal($"{16L << 20},{32L << 20}", twoDisks);
     }
 
     [Fact]

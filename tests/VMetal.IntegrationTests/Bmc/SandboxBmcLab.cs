@@ -173,6 +173,26 @@ internal sealed class SandboxBmcLab : IAsyncDisposable
         Assert.True(created.ExitCode == 0, $"virsh pool-create-as: {created.Stderr}");
     }
 
+    /// <summary>
+    /// Adds a second qcow2 disk (vdb, <paramref name="mebibytes"/> MiB, in the lab directory) to the persistent definition,
+    /// behind the BMC's back; with the lab's pool active, libvirt knows its size once the pool is refreshed.
+    /// </summary>
+    public async Task AddSecondDiskAsync(int machine, int mebibytes)
+    {
+        var disk = _directory.File($"{Name(machine)}-vdb.qcow2");
+        (await ProcessRunner.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", disk, $"{mebibytes}M")).EnsureSuccess("qemu-img create");
+        File.SetUnixFileMode(disk, (UnixFileMode)0b110_110_110);
+        await _sandbox.VirshResultAsync("pool-refresh", PoolName);
+        // define, not attach-disk --config: only a definition raises the lifecycle event the BMC follows.
+        var xml = XDocument.Parse(await _sandbox.VirshAsync("dumpxml", "--inactive", Name(machine)));
+        xml.Root!.Element("devices")!.Add(new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "disk"),
+            new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "qcow2")),
+            new XElement("source", new XAttribute("file", disk)),
+            new XElement("target", new XAttribute("dev", "vdb"), new XAttribute("bus", "virtio"))));
+        var defined = await _sandbox.VirshResultAsync(["define", "/dev/stdin"], xml.ToString());
+        Assert.True(defined.ExitCode == 0, $"virsh define: {defined.Stderr}");
+    }
+
     private string PoolName => Config.Workspace + "-pool";
 
     public Task UndefineAsync(int machine) => _sandbox.VirshAsync("undefine", "--nvram", Name(machine));

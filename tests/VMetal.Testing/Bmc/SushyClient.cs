@@ -11,14 +11,23 @@ public sealed record SushyClient(Uri ServiceRoot, string UserName, string Passwo
 {
     private const string Python = "/usr/bin/python3";
 
-    // Steps: systems | system | inventory | set_boot | reset | insert_media | media | eject_media. The first error ends the run and
-    // is reported as {"error": {"type", "status"}}.
+    // Steps: systems | system | etag | inventory | set_boot | stale_set_boot | reset | insert_media | media | eject_media. The first
+    // error ends the run and is reported as {"error": {"type", "status"}}.
     private const string Script = """
-        import json, sys, warnings
+        import json, logging, sys, warnings
         warnings.filterwarnings("ignore")
         import sushy
         spec = json.load(sys.stdin)
         results = []
+        class Seen(logging.Handler):
+            def __init__(self):
+                super().__init__()
+                self.messages = []
+            def emit(self, record):
+                self.messages.append(record.getMessage())
+        seen = Seen()
+        logging.getLogger("sushy").addHandler(seen)
+        logging.getLogger("sushy").setLevel(logging.DEBUG)
         def describe(system):
             return {
                 "identity": system.identity, "uuid": system.uuid, "name": system.name,
@@ -47,6 +56,17 @@ public sealed record SushyClient(Uri ServiceRoot, string UserName, string Passwo
                         enabled=sushy.BootSourceOverrideEnabled(step["enabled"]) if step.get("enabled") else None,
                         mode=sushy.BootSourceOverrideMode(step["mode"]) if step.get("mode") else None)
                     results.append("ok")
+                elif op == "etag":
+                    results.append(system._get_etag())
+                elif op == "stale_set_boot":
+                    # The race Ironic can meet: the system changes (here: is powered on) between sushy reading its ETag
+                    # and sushy's PATCH, which then carries the outdated ETag in If-Match. The log shows what went over the wire.
+                    stale = system._get_etag()
+                    root.get_system(step["id"]).reset_system(sushy.ResetType.ON)
+                    system._get_etag = lambda: stale
+                    del seen.messages[:]
+                    system.set_system_boot_options(target=sushy.BootSource(step["target"]), enabled=sushy.BootSourceOverrideEnabled(step["enabled"]))
+                    results.append({"etag": stale, "log": [m for m in seen.messages if "PATCH" in m or "eTag" in m]})
                 elif op == "reset":
                     system.reset_system(sushy.ResetType(step["type"]))
                     results.append("ok")
