@@ -20,12 +20,16 @@ public sealed class ConsoleOutput : IConsoleOutput
     private readonly IAnsiConsole _stdout;
     private readonly IAnsiConsole _stderr;
     private readonly TextWriter _rawStdout;
+    private readonly TextWriter _rawStderr;
+    private readonly bool _interactive;
 
     public ConsoleOutput(OutputFormat format, bool verbose, TextWriter stdout, TextWriter stderr, bool interactive)
     {
         Format = format;
         Verbose = verbose;
         _rawStdout = stdout;
+        _rawStderr = stderr;
+        _interactive = interactive;
         _stdout = Create(stdout, interactive);
         _stderr = Create(stderr, interactive);
     }
@@ -41,21 +45,42 @@ public sealed class ConsoleOutput : IConsoleOutput
 
     private IAnsiConsole Human => Format == OutputFormat.Json ? _stderr : _stdout;
 
-    public void Info(string message) => Human.MarkupLine(Markup.Escape(message));
+    private bool HumanIsStderr => Format == OutputFormat.Json;
+
+    public void Info(string message) => Line(HumanIsStderr, message);
 
     public void Detail(string message)
     {
         if (Verbose)
-            _stderr.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+            Line(toStderr: true, message, style: "grey");
     }
 
-    public void Success(string message) => Human.MarkupLine($"[green]{Markup.Escape(message)}[/]");
+    public void Success(string message) => Line(HumanIsStderr, message, style: "green");
 
-    public void Note(string message) => _stderr.MarkupLine($"[green]{Markup.Escape(message)}[/]");
+    public void Note(string message) => Line(toStderr: true, message, style: "green");
 
-    public void Warning(string message) => _stderr.MarkupLine($"[yellow]warning:[/] {Markup.Escape(message)}");
+    public void Warning(string message) => Line(toStderr: true, message, label: "warning:", labelStyle: "yellow");
 
-    public void Error(string message) => _stderr.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+    public void Error(string message) => Line(toStderr: true, message, label: "error:", labelStyle: "red");
+
+    /// <summary>
+    /// One message. In logs and pipes it is written as is: Spectre would break lines longer than
+    /// the console width, which splits the printed command lines and long lists CI logs keep.
+    /// </summary>
+    private void Line(bool toStderr, string message, string? style = null, string? label = null, string? labelStyle = null)
+    {
+        if (_interactive)
+        {
+            var text = style is null ? Markup.Escape(message) : $"[{style}]{Markup.Escape(message)}[/]";
+            if (label is not null)
+                text = $"[{labelStyle}]{label}[/] {text}";
+            (toStderr ? _stderr : _stdout).MarkupLine(text);
+            return;
+        }
+        var writer = toStderr ? _rawStderr : _rawStdout;
+        writer.WriteLine(label is null ? message : $"{label} {message}");
+        writer.Flush();
+    }
 
     public void Render(IRenderable renderable) => Human.Write(renderable);
 
