@@ -82,7 +82,9 @@ public sealed class VirshCommand : CommandBase
     {
         var requestContext = new CommandContext(Parse(context, [.. invocation.VmetalArguments, .. globals]), context.Output, context.Services);
         // The command it runs loads the topology again and prints its warnings: shown here, they would appear twice.
-        var draft = await ConvergeEngine.LoadTopologyAsync(TopologyOptions.ToRequest(requestContext), null, cancellationToken);
+        // An extend names only the types it adds, with the overrides of the whole lab: the merged topology checks those.
+        var draftRequest = TopologyOptions.ToRequest(requestContext) with { SkipOverridesOfUnusedNodeFiles = invocation.Operation == VirshOperation.Extend };
+        var draft = await ConvergeEngine.LoadTopologyAsync(draftRequest, null, cancellationToken);
         var workspace = requestContext.WorkspaceName;
         if (invocation.Operation == VirshOperation.Provision)
         {

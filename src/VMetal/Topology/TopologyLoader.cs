@@ -37,7 +37,7 @@ public static class TopologyLoader
         var layoutMap = (layoutFile.Root as YamlMap)?.Clone();
         var originalNames = NetworkNames(layoutMap);
         foreach (var @override in overrides)
-            Apply(@override, nodeFiles, layoutMap, layoutFile.Name, diagnostics);
+            Apply(@override, nodeFiles, layoutMap, layoutFile.Name, request.SkipOverridesOfUnusedNodeFiles, diagnostics);
 
         var definitions = nodeFiles
             .Select(file => (file.Group, Definition: NodeDefinitionBinder.Bind(file.Type, file.Map, diagnostics)))
@@ -128,7 +128,8 @@ public static class TopologyLoader
         return (group, type, map);
     }
 
-    private static void Apply(Override @override, List<(NodeGroup Group, string Type, YamlMap? Map)> nodeFiles, YamlMap? layout, string layoutName, Diagnostics diagnostics)
+    private static void Apply(Override @override, List<(NodeGroup Group, string Type, YamlMap? Map)> nodeFiles, YamlMap? layout, string layoutName,
+        bool skipUnusedNodeFiles, Diagnostics diagnostics)
     {
         if (@override.Target == Override.NetworksTarget)
         {
@@ -145,6 +146,8 @@ public static class TopologyLoader
             return;
         }
         var matches = nodeFiles.Where(file => file.Type == @override.Target).ToList();
+        if (matches.Count == 0 && skipUnusedNodeFiles)
+            return;
         if (matches.Count == 0)
         {
             var types = nodeFiles.Select(file => file.Type).ToList();

@@ -46,6 +46,13 @@ public sealed record TopologyRequest
     /// A node file's own <c>import_url</c> wins over it, as in infrared.
     /// </summary>
     public string? BaseImageUrl { get; init; }
+
+    /// <summary>
+    /// Overrides of node files the topology does not use are skipped instead of refused: for
+    /// <c>--topology-extend</c>'s first look, which names only the types to add while the overrides
+    /// are those of the whole lab. The merged topology is then loaded without it.
+    /// </summary>
+    public bool SkipOverridesOfUnusedNodeFiles { get; init; }
 }
 
 /// <summary>The outcome of <see cref="TopologyLoader.LoadAsync"/>: a topology, or the errors that prevented one.</summary>

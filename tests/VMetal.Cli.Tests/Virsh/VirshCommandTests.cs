@@ -68,6 +68,19 @@ public sealed class VirshCommandTests
         Assert.Contains("\"memoryMiB\": 1234", rendered.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_extend_takes_the_overrides_of_the_run_that_built_the_lab()
+    {
+        // The lab has undercloud and controller nodes; the extend names only the type it adds, but
+        // a CI job passes its usual -e overrides, as the extend must keep the existing nodes unchanged.
+        var result = await CliRunner.RunAsync("virsh", "--host-address", ClosedLoopbackHost, "--connect-timeout", "2",
+            "--topology-nodes", "compute:1", "--topology-extend", "yes",
+            "-e", "override.controller.memory=512", "-e", "override.undercloud.memory=512", "-e", "override.compute.memory=512");
+
+        Assert.DoesNotContain("unknown node file", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.CannotConnect, result.ExitCode);
+    }
+
     [Theory]
     [InlineData("up", "--topology-nodes", "compute:1", "--prefix", "ab")]
     [InlineData("down", "--kill", "yes", "--topology-nodes", "compute:1")]
