@@ -78,8 +78,9 @@ public sealed class CommandContext(ParseResult parseResult, IConsoleOutput outpu
         }
         return settings with
         {
-            KeyPath = Get(GlobalOptions.Key) is { Length: > 0 } key ? key : settings.KeyPath,
-            KnownHostsPath = Get(GlobalOptions.KnownHosts) is { Length: > 0 } knownHosts ? knownHosts : settings.KnownHostsPath,
+            // Absolute: `hosts` and `ssh.config` name these files and are used from other directories.
+            KeyPath = Get(GlobalOptions.Key) is { Length: > 0 } key ? Path.GetFullPath(key) : settings.KeyPath,
+            KnownHostsPath = Get(GlobalOptions.KnownHosts) is { Length: > 0 } knownHosts ? Path.GetFullPath(knownHosts) : settings.KnownHostsPath,
             KeyPassphrase = Environment.GetEnvironmentVariable("VMETAL_KEY_PASSPHRASE"),
             AcceptNewHostKey = Get(GlobalOptions.AcceptNewHostKey),
             ConnectTimeout = timeout,

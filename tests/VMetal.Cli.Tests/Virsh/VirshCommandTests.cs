@@ -101,3 +101,32 @@ public sealed class VirshCommandTests
         }
     }
 }
+
+/// <summary>The key and known_hosts paths given on the command line, as the hypervisor connection gets them.</summary>
+public sealed class HostPathTests
+{
+    private sealed class RecordingConnector : VMetal.Hosting.IHostConnector
+    {
+        public VMetal.Hosting.HostSettings? Settings { get; private set; }
+
+        public Task<VMetal.Hosting.IHostConnection> ConnectAsync(VMetal.Hosting.HostSettings settings, CancellationToken cancellationToken = default)
+        {
+            Settings = settings;
+            throw new VMetalException(FailureKind.Connection, "recorded");
+        }
+    }
+
+    /// <summary>`hosts` and `ssh.config` name these files and are used from other directories.</summary>
+    [Fact]
+    public async Task Relative_key_and_known_hosts_paths_become_absolute()
+    {
+        var connector = new RecordingConnector();
+
+        var result = await CliRunner.RunAsync(["virsh", "--host-address", "hv", "--host-key", "keys/hv_key", "--known-hosts", "kh",
+            "--topology-nodes", "compute:1", "--workspace", "virsh-unit"], stdin: null, connector);
+
+        Assert.Equal(ExitCodes.CannotConnect, result.ExitCode);
+        Assert.Equal(Path.GetFullPath("keys/hv_key"), connector.Settings?.KeyPath);
+        Assert.Equal(Path.GetFullPath("kh"), connector.Settings?.KnownHostsPath);
+    }
+}
