@@ -45,6 +45,9 @@ public sealed record ConvergeResult(
     IReadOnlyList<AppliedChange> Applied,
     IReadOnlyList<string> Warnings)
 {
+    /// <summary>Planned changes applied, each once (<see cref="Applied"/> has a started domain twice: defined, then started).</summary>
+    public int ChangesApplied => Applied.Where(applied => applied.Error is null).Select(applied => applied.Change).Distinct().Count();
+
     /// <summary>Power state of each desired node after the run.</summary>
     public string StateAfter(DesiredDomain domain)
     {

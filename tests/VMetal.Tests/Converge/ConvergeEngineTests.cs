@@ -48,6 +48,16 @@ public sealed class ConvergeEngineTests
         Assert.All(_hypervisor.Domains.Values, d => Assert.Contains("type=\"qemu\"", d.Xml, StringComparison.Ordinal));
     }
 
+    /// <summary>`up` says how many changes it applied: each planned change once, though a started domain is defined, then started.</summary>
+    [Fact]
+    public async Task Each_planned_change_counts_once_as_applied()
+    {
+        var result = await Up(Request(start: true));
+
+        Assert.Equal(1 + 3 + 5 + 5, result.ChangesApplied);
+        Assert.Equal(result.Plan.Changes.Count(c => c.Action != ChangeAction.Unchanged), result.ChangesApplied);
+    }
+
     [Fact]
     public async Task With_start_bare_metal_domains_are_started_after_they_are_defined()
     {
