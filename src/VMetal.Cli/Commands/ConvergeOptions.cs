@@ -66,7 +66,21 @@ internal static class ConvergeOptions
         HelpName = "hex",
     };
 
-    static ConvergeOptions() => Bmc.AcceptOnlyFromAmong("ipmi", "redfish", "both", "none");
+    static ConvergeOptions()
+    {
+        Bmc.AcceptOnlyFromAmong("ipmi", "redfish", "both", "none");
+        // Checked while parsing: up would only fail at deploying the BMCs, after creating the lab.
+        BmcPort.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is var port and (< 1 or > 65535))
+                result.AddError($"--bmc-port '{port}': give a TCP port from 1 to 65535");
+        });
+        BmcAddress.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } address && !System.Net.IPAddress.TryParse(address, out _))
+                result.AddError($"--bmc-address '{address}': give an IP address of the hypervisor, e.g. 172.16.0.1");
+        });
+    }
 
     /// <summary>--image-sha256, checked: 64 hex digits, or null.</summary>
     public static string? ExpectedImageSha256(CommandContext context)

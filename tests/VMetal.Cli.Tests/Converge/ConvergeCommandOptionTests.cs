@@ -41,6 +41,19 @@ public sealed class ConvergeCommandOptionTests
             result.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>up would only fail at deploying the BMCs, after creating the lab.</summary>
+    [Theory]
+    [InlineData("up", "--bmc-port", "70000", "--bmc-port '70000': give a TCP port from 1 to 65535")]
+    [InlineData("plan", "--bmc-port", "0", "--bmc-port '0': give a TCP port from 1 to 65535")]
+    [InlineData("up", "--bmc-address", "notanip", "--bmc-address 'notanip': give an IP address of the hypervisor, e.g. 172.16.0.1")]
+    public async Task Bad_bmc_options_are_refused_before_the_host_is_contacted(string command, string option, string value, string message)
+    {
+        var result = await CliRunner.RunAsync(command, "--host", ClosedLoopbackHost, "--topology-nodes", "compute:1", option, value);
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Plan_checks_the_image_digest_as_up_does()
     {
