@@ -1,3 +1,4 @@
+using VMetal.Catalog;
 using VMetal.Topology.Yaml;
 
 namespace VMetal.Topology;
@@ -36,8 +37,21 @@ public static class TopologyLoader
 
         var layoutMap = (layoutFile.Root as YamlMap)?.Clone();
         var originalNames = NetworkNames(layoutMap);
+        var knownTypes = sources.Names(BuiltInCatalog.NodesFolder).ToHashSet(StringComparer.Ordinal);
+        var unusedWarned = new HashSet<string>(StringComparer.Ordinal);
         foreach (var @override in overrides)
-            Apply(@override, nodeFiles, layoutMap, layoutFile.Name, request.SkipOverridesOfUnusedNodeFiles, diagnostics);
+        {
+            if (@override.Target != Override.NetworksTarget && nodeFiles.All(file => file.Type != @override.Target)
+                && (request.SkipOverridesOfUnusedNodeFiles || knownTypes.Contains(@override.Target)))
+            {
+                // As infrared does: a job template's overrides of types this job does not use. Said once per type.
+                if (!request.SkipOverridesOfUnusedNodeFiles && unusedWarned.Add(@override.Target))
+                    diagnostics.Warn($"{@override.Origin.Describe()}: ignored: this topology has no '{@override.Target}' nodes " +
+                                     $"(node types used: {string.Join(", ", nodeFiles.Select(file => file.Type).Distinct())})");
+                continue;
+            }
+            Apply(@override, nodeFiles, layoutMap, layoutFile.Name, diagnostics);
+        }
 
         var definitions = nodeFiles
             .Select(file => (file.Group, Definition: NodeDefinitionBinder.Bind(file.Type, file.Map, diagnostics)))
@@ -128,8 +142,7 @@ public static class TopologyLoader
         return (group, type, map);
     }
 
-    private static void Apply(Override @override, List<(NodeGroup Group, string Type, YamlMap? Map)> nodeFiles, YamlMap? layout, string layoutName,
-        bool skipUnusedNodeFiles, Diagnostics diagnostics)
+    private static void Apply(Override @override, List<(NodeGroup Group, string Type, YamlMap? Map)> nodeFiles, YamlMap? layout, string layoutName, Diagnostics diagnostics)
     {
         if (@override.Target == Override.NetworksTarget)
         {
@@ -146,8 +159,6 @@ public static class TopologyLoader
             return;
         }
         var matches = nodeFiles.Where(file => file.Type == @override.Target).ToList();
-        if (matches.Count == 0 && skipUnusedNodeFiles)
-            return;
         if (matches.Count == 0)
         {
             var types = nodeFiles.Select(file => file.Type).ToList();

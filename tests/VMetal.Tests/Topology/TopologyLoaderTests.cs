@@ -263,6 +263,25 @@ public class TopologyLoaderTests
         Assert.Contains(result.Warnings, warning => warning.Contains("provision_cleanup=noop.yml: ignored", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A CI job template keeps its overrides while its jobs vary --topology-nodes; infrared ignores
+    /// the overrides of types a job does not use. A type that exists nowhere is still a typo.
+    /// </summary>
+    [Fact]
+    public async Task Overrides_of_node_types_the_topology_does_not_use_are_ignored_with_a_warning()
+    {
+        var result = await TopologyLoader.LoadAsync(new TopologyRequest
+        {
+            NodeCounts = "compute:1",
+            ExtraVars = ["override.compute.memory=512", "override.controller.memory=512", "override.controller.cpu=2"],
+        }, TestContext.Current.CancellationToken);
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.ToString())));
+        Assert.Equal(512, result.Topology!.Nodes[0].MemoryMiB);
+        var warning = Assert.Single(result.Warnings, w => w.Contains("controller", StringComparison.Ordinal));
+        Assert.Equal("-e override.controller.memory=512: ignored: this topology has no 'controller' nodes (node types used: compute)", warning);
+    }
+
     [Fact]
     public async Task Uefi_applies_to_bare_metal_nodes_and_disk_bus_and_image_flow_into_disks()
     {
