@@ -16,6 +16,9 @@ internal sealed record Override(string Argument, string Target, IReadOnlyList<st
     /// <summary>Where errors point: the field in an extra-vars file, else the argument.</summary>
     public Origin Origin { get; init; } = Origin.FromArgument(Argument);
 
+    /// <summary>Where errors about the node file or 'networks' point: its key in an extra-vars file, else the argument.</summary>
+    public Origin TargetOrigin { get; init; } = Origin.FromArgument(Argument);
+
     public string Describe(int segments) => string.Join('.', Path.Take(segments));
 
     /// <summary>Parses the extra vars; non-override variables are ignored with a warning (they belong to other tools).</summary>
@@ -89,7 +92,7 @@ internal sealed record Override(string Argument, string Target, IReadOnlyList<st
                                 continue;
                             }
                             foreach (var field in fields.Entries)
-                                yield return new Override(argument, target.Key, [field.Key], field.Value) { Origin = field.KeyOrigin };
+                                yield return new Override(argument, target.Key, [field.Key], field.Value) { Origin = field.KeyOrigin, TargetOrigin = target.KeyOrigin };
                         }
                         break;
                     case var other:

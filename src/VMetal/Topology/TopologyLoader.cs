@@ -38,18 +38,21 @@ public static class TopologyLoader
         var layoutMap = (layoutFile.Root as YamlMap)?.Clone();
         var originalNames = NetworkNames(layoutMap);
         var knownTypes = sources.Names(BuiltInCatalog.NodesFolder).ToHashSet(StringComparer.Ordinal);
-        var unusedWarned = new HashSet<string>(StringComparer.Ordinal);
+        var reportedTargets = new HashSet<string>(StringComparer.Ordinal);
         foreach (var @override in overrides)
         {
-            if (@override.Target != Override.NetworksTarget && nodeFiles.All(file => file.Type != @override.Target)
-                && (request.SkipOverridesOfUnusedNodeFiles || knownTypes.Contains(@override.Target)))
+            var unused = @override.Target != Override.NetworksTarget && nodeFiles.All(file => file.Type != @override.Target);
+            if (unused && (request.SkipOverridesOfUnusedNodeFiles || knownTypes.Contains(@override.Target)))
             {
                 // As infrared does: a job template's overrides of types this job does not use. Said once per type.
-                if (!request.SkipOverridesOfUnusedNodeFiles && unusedWarned.Add(@override.Target))
-                    diagnostics.Warn($"{@override.Origin.Describe()}: ignored: this topology has no '{@override.Target}' nodes " +
+                if (!request.SkipOverridesOfUnusedNodeFiles && reportedTargets.Add(@override.Target))
+                    diagnostics.Warn($"{@override.TargetOrigin.Describe()}: ignored: this topology has no '{@override.Target}' nodes " +
                                      $"(node types used: {string.Join(", ", nodeFiles.Select(file => file.Type).Distinct())})");
                 continue;
             }
+            // A mistyped node file is one error, however many of its fields an extra-vars file sets.
+            if (unused && !reportedTargets.Add(@override.Target))
+                continue;
             Apply(@override, nodeFiles, layoutMap, layoutFile.Name, diagnostics);
         }
 
@@ -162,7 +165,7 @@ public static class TopologyLoader
         if (matches.Count == 0)
         {
             var types = nodeFiles.Select(file => file.Type).ToList();
-            diagnostics.Add(@override.Origin.Error(
+            diagnostics.Add(@override.TargetOrigin.Error(
                 $"unknown node file '{@override.Target}' in override{Suggestions.DidYouMean(@override.Target, types)}; " +
                 $"this topology uses: {string.Join(", ", types)} (and 'networks' for network overrides)"));
             return;

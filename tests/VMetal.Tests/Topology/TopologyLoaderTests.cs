@@ -193,6 +193,21 @@ public class TopologyLoaderTests
     }
 
     [Fact]
+    public async Task A_mistyped_node_type_in_an_extra_vars_file_is_one_error_at_its_line()
+    {
+        using var directory = new TempDirectory();
+        var file = directory.File("vars.yml");
+        await File.WriteAllTextAsync(file, "override:\n  controler:\n    memory: 512\n    cpu: 2\n", TestContext.Current.CancellationToken);
+
+        var result = await TopologyLoader.LoadAsync(
+            new TopologyRequest { NodeCounts = "controller:1", ExtraVars = ["@" + file] }, TestContext.Current.CancellationToken);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal((file, 2, 3), (error.File, error.Line, error.Column));
+        Assert.StartsWith("unknown node file 'controler' in override (did you mean 'controller'?)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_extra_vars_file_applies_its_override_mapping_like_the_same_key_value_arguments()
     {
         using var directory = new TempDirectory();
