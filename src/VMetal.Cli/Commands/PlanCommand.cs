@@ -35,6 +35,7 @@ public sealed class PlanCommand : CommandBase
         var bmc = BmcPlan(context, result);
         // What up refuses before applying (exit 2) is a warning here: plan reports, it does not fail.
         var refusals = (await Hypervisor.HostBridges.ProblemsAsync(lab.Host, result.Topology, cancellationToken))
+            .Concat(await Hypervisor.HostImages.ProblemsAsync(lab.Host, result.Topology, result.Plan, cancellationToken))
             .Append(ConvergeEngine.RecreateRefusal(result.Plan, request.RecreateDisks)?.Message).OfType<string>()
             .Select(p => "up would stop: " + p).ToList();
         foreach (var refusal in refusals)

@@ -40,11 +40,13 @@ public sealed class UpCommand : CommandBase
         // Under the host lock, only when something changes: a no-op re-run neither checks nor looks for images.
         request = request with
         {
-            BeforeApply = async (labTopology, _, token) =>
+            BeforeApply = async (labTopology, plan, token) =>
             {
                 // Bad input that libvirt would only report at a VM's start, after the rest was created: refused whatever the checks.
                 if (await HostBridges.ProblemsAsync(lab.Host, labTopology, token) is { Count: > 0 } bridges)
                     throw HostBridges.Refusal(bridges);
+                if (await HostImages.ProblemsAsync(lab.Host, labTopology, plan, token) is { Count: > 0 } images)
+                    throw HostImages.Refusal(images);
                 if (check)
                     await CheckAsync(context, lab.Host, requirements, token);
                 await FetchImagesAsync(context, lab.Host, labTopology, imageSha256, token);
