@@ -17,6 +17,13 @@ public sealed class CleanupCommand : CommandBase
         Options.Add(LabSession.NoWait);
     }
 
+    static CleanupCommand() => Prefix.Validators.Add(result =>
+    {
+        // `--prefix "$PREFIX"` with the variable unset must not mean every lab of every workspace.
+        if (result.GetValueOrDefault<string?>() is { } prefix && string.IsNullOrWhiteSpace(prefix))
+            result.AddError("--prefix is empty: give the prefix of the labs to remove, or leave --prefix out to remove every vmetal lab on the host");
+    });
+
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
         var prefix = context.Get(Prefix);

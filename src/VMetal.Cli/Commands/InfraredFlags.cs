@@ -300,6 +300,12 @@ internal sealed record InfraredInvocation
         if (teardowns.Count > 1)
             problems.Add($"{string.Join(" and ", teardowns)}: give one of --cleanup, --kill and --remove-nodes per run");
         var noWait = flags.IsTrue("--no-wait") ? new[] { LabSession.NoWait.Name } : [];
+        // `--prefix "$PREFIX"` with the variable unset: left out, --cleanup would remove every vmetal lab on the host.
+        if (flags.Value("--prefix") is { } emptyPrefix && string.IsNullOrWhiteSpace(emptyPrefix))
+        {
+            problems.Add("--prefix is empty: give the lab's prefix, or leave --prefix out for a lab without one " +
+                         "(with --cleanup, leaving it out removes every vmetal lab on the host)");
+        }
         // --cleanup selects by prefix; --kill and --remove-nodes check it against the workspace's lab.
         string[] prefix = flags.Value("--prefix") is { Length: > 0 } given ? [TopologyOptions.Prefix.Name, given] : [];
         var invocation = teardowns.FirstOrDefault() switch

@@ -54,6 +54,19 @@ public sealed class ConvergeCommandOptionTests
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>`--prefix "$PREFIX"` with the variable unset must not become "every lab of every workspace".</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public async Task Cleanup_refuses_an_empty_prefix_before_the_host_is_contacted(string prefix)
+    {
+        var result = await CliRunner.RunAsync("cleanup", "--host", ClosedLoopbackHost, "--prefix", prefix);
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.Contains("--prefix is empty: give the prefix of the labs to remove, or leave --prefix out to remove every vmetal lab on the host",
+            result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Plan_checks_the_image_digest_as_up_does()
     {

@@ -169,6 +169,23 @@ public sealed class InfraredInvocationTests
         Assert.Equal(FailureKind.BadInput, error.Kind);
     }
 
+    /// <summary>
+    /// A CI job's `--prefix "$PREFIX"` with the variable unset: vmetal cleanup without a prefix removes every
+    /// vmetal lab on the host, of every workspace; --kill would check nothing.
+    /// </summary>
+    [Theory]
+    [InlineData("--cleanup", "yes", "--prefix", "")]
+    [InlineData("--cleanup", "yes", "--prefix=")]
+    [InlineData("--kill", "yes", "--prefix", " ")]
+    [InlineData("--topology-nodes", "c:1", "--prefix", "")]
+    public void An_empty_prefix_is_refused(params string[] tokens)
+    {
+        var error = Assert.Throws<UsageException>(() => InfraredInvocation.Parse(tokens));
+
+        Assert.Equal("--prefix is empty: give the lab's prefix, or leave --prefix out for a lab without one " +
+                     "(with --cleanup, leaving it out removes every vmetal lab on the host)", error.Message);
+    }
+
     [Fact]
     public void Every_problem_is_reported_at_once()
     {
