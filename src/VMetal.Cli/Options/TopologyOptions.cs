@@ -184,6 +184,7 @@ public static class TopologyOptions
             ExtraVars = context.Get(ExtraVars) ?? [],
             Prefix = prefix,
             Octets = net is null && dataNet is null ? null : new NetworkOctets(net ?? defaults.Net, dataNet ?? defaults.DataNet),
+            GivenOctets = (net, dataNet),
             BootMode = context.Get(BootMode) == "uefi" ? Topology.BootMode.Uefi : Topology.BootMode.Bios,
             DiskBus = context.Get(DiskBus) == "scsi" ? Topology.DiskBus.Scsi : Topology.DiskBus.Virtio,
             BaseImage = context.Get(Image),

@@ -327,11 +327,17 @@ public sealed class ConvergeEngine(
     private static async Task<NetworkOctets> ChooseOctetsAsync(TopologyRequest request, WorkspaceRecord? mine, IReadOnlyList<WorkspaceRecord> others,
         ActualState actual, LabTopology draft, CancellationToken cancellationToken)
     {
-        if (request.Octets is { } explicitOctets)
-            return explicitOctets;
         var prefix = request.Prefix ?? "";
-        if (mine is not null && mine.Prefix == prefix && (mine.NetOctet, mine.DataNetOctet) != (0, 0))
-            return new NetworkOctets(mine.NetOctet, mine.DataNetOctet);
+        var lab = mine is not null && mine.Prefix == prefix && (mine.NetOctet, mine.DataNetOctet) != (0, 0) ? mine : null;
+        if (request.Octets is { } explicitOctets)
+        {
+            // One of the two given for an existing lab: the other stays the lab's, not the default.
+            return lab is not null && request.GivenOctets is var (net, dataNet) && (net is null) != (dataNet is null)
+                ? new NetworkOctets(net ?? lab.NetOctet, dataNet ?? lab.DataNetOctet)
+                : explicitOctets;
+        }
+        if (lab is not null)
+            return new NetworkOctets(lab.NetOctet, lab.DataNetOctet);
         if (prefix.Length == 0)
             return draft.Octets;
 

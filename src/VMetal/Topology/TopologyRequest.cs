@@ -32,6 +32,12 @@ public sealed record TopologyRequest
     /// <summary>Third octets for <c>{{ net }}</c>/<c>{{ data_net }}</c>; null means <see cref="NetworkOctets.DefaultFor"/>.</summary>
     public NetworkOctets? Octets { get; init; }
 
+    /// <summary>
+    /// The octets given on the command line (<c>--net-subnet</c>, <c>--data-subnet</c>). With only one given, an
+    /// existing lab keeps its other one; <see cref="Octets"/> has the default in its place.
+    /// </summary>
+    public (int? Net, int? DataNet) GivenOctets { get; init; }
+
     /// <summary>Firmware of bare-metal (deploy_os: false) nodes; OS nodes always boot BIOS, as in infrared.</summary>
     public BootMode BootMode { get; init; } = BootMode.Bios;
 

@@ -58,6 +58,21 @@ public sealed class ConvergeEngineTests
         Assert.Equal(result.Plan.Changes.Count(c => c.Action != ChangeAction.Unchanged), result.ChangesApplied);
     }
 
+    /// <summary>Only --net-subnet given again: the data subnet stays the lab's, instead of moving to the default and replacing its network.</summary>
+    [Fact]
+    public async Task One_subnet_given_for_an_existing_lab_keeps_the_other_one()
+    {
+        var first = Request(prefix: "ab");
+        await Up(first with { Topology = first.Topology with { Octets = new NetworkOctets(61, 62), GivenOctets = (61, 62) } });
+
+        var netOnly = Request(prefix: "ab");
+        var result = await Up(netOnly with { Topology = netOnly.Topology with { Octets = new NetworkOctets(63, 24), GivenOctets = (63, null) } });
+
+        Assert.Equal(ChangeAction.Unchanged, Assert.Single(result.Plan.Changes, c => c.Name == "ab-data").Action);
+        Assert.Equal(ChangeAction.Replace, Assert.Single(result.Plan.Changes, c => c.Name == "ab-management").Action);
+        Assert.Equal((63, 62), (_records.Records["ws"].NetOctet, _records.Records["ws"].DataNetOctet));
+    }
+
     [Fact]
     public async Task With_start_bare_metal_domains_are_started_after_they_are_defined()
     {
