@@ -281,11 +281,14 @@ public sealed class ConvergeEngine(
         {
             var known = actual.Domains.Where(selectDomains).Select(d => d.Name)
                 .Concat(volumeNames.Select(Planner.VolumeNode)).ToHashSet(StringComparer.Ordinal);
-            var unknown = nodes.Where(n => !known.Contains(n)).ToList();
+            // A node removed before is no error: a repeated remove-nodes (a retried CI step) changes nothing and succeeds.
+            var removedBefore = chosen.SelectMany(r => r.RemovedNodes).Where(n => !known.Contains(n)).ToHashSet(StringComparer.Ordinal);
+            var unknown = nodes.Where(n => !known.Contains(n) && !removedBefore.Contains(n)).ToList();
             if (unknown.Count > 0)
-                throw new VMetalException(FailureKind.BadInput, known.Count == 0
+                throw new VMetalException(FailureKind.BadInput, known.Count == 0 && removedBefore.Count == 0
                     ? $"no node {string.Join(", ", unknown)}: the workspace has no nodes on this hypervisor (check --workspace and --host)"
-                    : $"no node {string.Join(", ", unknown)} in workspace '{workspaces[0]}'; its nodes: {string.Join(", ", known.Order(StringComparer.Ordinal))}");
+                    : $"no node {string.Join(", ", unknown)} in workspace '{workspaces[0]}'; its nodes: {string.Join(", ", known.Order(StringComparer.Ordinal))}"
+                      + (removedBefore.Count > 0 ? $" (removed: {string.Join(", ", removedBefore.Order(StringComparer.Ordinal))})" : ""));
         }
 
         var allChanges = new List<PlannedChange>();

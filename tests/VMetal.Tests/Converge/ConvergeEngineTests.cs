@@ -421,6 +421,24 @@ public sealed class ConvergeEngineTests
     }
 
     [Fact]
+    public async Task Removing_a_node_again_succeeds_and_changes_nothing()
+    {
+        // A CI job retrying remove-nodes (or infrared's --remove-nodes run twice) must not fail on a node already gone.
+        await Up(Request());
+        await Engine().RemoveNodesAsync("ws", ["compute-1"], _progress, CancellationToken.None);
+        var calls = _hypervisor.MutatingCalls.Count;
+
+        var again = await Engine().RemoveNodesAsync("ws", ["compute-1"], _progress, CancellationToken.None);
+        var mixed = await Assert.ThrowsAsync<VMetalException>(() => Engine().RemoveNodesAsync("ws", ["compute-1", "compute-9"], _progress, CancellationToken.None));
+
+        Assert.Empty(again.Plan.Changes);
+        Assert.Equal(calls, _hypervisor.MutatingCalls.Count);
+        Assert.Equal(["compute-1"], _records.Records["ws"].RemovedNodes);
+        Assert.Equal(FailureKind.BadInput, mixed.Kind);
+        Assert.Equal("no node compute-9 in workspace 'ws'; its nodes: compute-0, controller-0, controller-1, controller-2 (removed: compute-1)", mixed.Message);
+    }
+
+    [Fact]
     public async Task Removing_a_node_from_an_empty_workspace_says_the_workspace_is_empty()
     {
         var error = await Assert.ThrowsAsync<VMetalException>(() => Engine().RemoveNodesAsync("ws", ["compute-9"], _progress, CancellationToken.None));
