@@ -57,6 +57,32 @@ public sealed partial class OutputWriterTests
         Assert.Contains("memory_mb", Keys(JsonNode.Parse(await File.ReadAllTextAsync(files.Nodes, TestContext.Current.CancellationToken))));
     }
 
+    private static long Total(JsonNode? state, string key) => state!["totals"]![key]!.GetValue<long>();
+
+    [Fact]
+    public async Task State_json_totals_count_only_the_nodes_in_the_lab_after_remove_nodes_and_after_an_up_that_leaves_them_out()
+    {
+        using var directory = new TempDirectory();
+        var files = new WorkspaceFiles(directory.Path);
+        var full = await ReportAsync("controller:1,compute:2");
+        var compute = full.Topology.Nodes.Single(n => n.Name == "compute-1");
+
+        // remove-nodes rewrites the outputs it has, with no topology at hand.
+        OutputWriter.Write(files, full);
+        OutputWriter.RemoveNodes(files, new HashSet<string> { "compute-1" });
+        var afterRemove = JsonNode.Parse(await File.ReadAllTextAsync(files.State, TestContext.Current.CancellationToken));
+        // The next up: the topology still names compute-1, the lab (the report's nodes) does not.
+        OutputWriter.Write(files, full with { Nodes = [.. full.Nodes.Where(n => n.Node.Name != "compute-1")] });
+        var afterUp = JsonNode.Parse(await File.ReadAllTextAsync(files.State, TestContext.Current.CancellationToken));
+
+        foreach (var state in new[] { afterRemove, afterUp })
+        {
+            Assert.Equal(full.Topology.TotalVCpus - compute.VCpus, Total(state, "vCpus"));
+            Assert.Equal(full.Topology.TotalMemoryMiB - compute.MemoryMiB, Total(state, "memoryMiB"));
+            Assert.Equal(full.Topology.TotalDiskBytes - compute.Disks.Sum(d => d.SizeBytes), Total(state, "diskBytes"));
+        }
+    }
+
     [GeneratedRegex(@"ansible_ssh_private_key_file=(\S+)")]
     private static partial Regex InventoryKey();
 
