@@ -91,7 +91,7 @@ public sealed class UpCommand : CommandBase
         else
         {
             output.Success(result.Plan.IsNoOp
-                ? $"workspace '{context.WorkspaceName}' is up to date ({result.Topology.Nodes.Count} nodes, {result.Topology.Networks.Count} networks)"
+                ? $"workspace '{context.WorkspaceName}' is up to date ({result.Summary})"
                 : $"workspace '{context.WorkspaceName}' converged: {result.Applied.Count} change(s) applied");
             if (bmcs.Count > 0)
                 output.Info($"virtual BMCs: {bmcs.Count} node(s), {string.Join(", ", bmcs.Take(1).Select(b => b.ToString()))}{(bmcs.Count > 1 ? ", …" : "")}");

@@ -45,6 +45,16 @@ public sealed record ConvergeResult(
     IReadOnlyList<AppliedChange> Applied,
     IReadOnlyList<string> Warnings)
 {
+    /// <summary>The lab in a few words, e.g. "2 nodes, 3 networks": its nodes, not the topology's (removed nodes are left out), and they are said to be out.</summary>
+    public string Summary
+    {
+        get
+        {
+            var removed = Record.RemovedNodes.Count(name => Topology.Nodes.Any(node => node.Name == name));
+            return $"{Desired.Domains.Count} nodes, {Topology.Networks.Count} networks" + (removed > 0 ? $"; {removed} removed (up --restore-nodes brings them back)" : "");
+        }
+    }
+
     /// <summary>Power state of each desired node after the run.</summary>
     public string StateAfter(DesiredDomain domain)
     {
