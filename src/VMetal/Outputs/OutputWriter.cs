@@ -224,12 +224,23 @@ public static class OutputWriter
             if (node.Bmcs.FirstOrDefault() is { } bmc)
             {
                 entry["pm_type"] = bmc.Type;
-                entry["pm_addr"] = bmc.Address;
-                entry["pm_port"] = bmc.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                entry["pm_user"] = bmc.User;
-                entry["pm_password"] = bmc.Password;
-                if (bmc.RedfishSystemId is { } systemId)
-                    entry["redfish_system_id"] = systemId;
+                if (bmc.Type == "redfish")
+                {
+                    // tripleo-common maps pm_addr to redfish_address and pm_system_id to redfish_system_id (both required) and
+                    // drops pm_port: the port goes into the address. redfish_* keys are passed to Ironic as they are.
+                    entry["pm_addr"] = RedfishAddress(bmc);
+                    entry["pm_system_id"] = bmc.RedfishSystemId;
+                    entry["pm_user"] = bmc.User;
+                    entry["pm_password"] = bmc.Password;
+                    entry["redfish_verify_ca"] = false;
+                }
+                else
+                {
+                    entry["pm_addr"] = bmc.Address;
+                    entry["pm_port"] = bmc.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    entry["pm_user"] = bmc.User;
+                    entry["pm_password"] = bmc.Password;
+                }
             }
             return (JsonNode)entry;
         }).ToArray()),
@@ -294,6 +305,9 @@ public static class OutputWriter
         }).ToArray()),
     };
 
+    private static string RedfishAddress(NodeBmc bmc) =>
+        bmc.Address.Contains(':', StringComparison.Ordinal) ? $"https://[{bmc.Address}]:{bmc.Port}" : $"https://{bmc.Address}:{bmc.Port}";
+
     private static long NodeDiskBytes(Topology.Node node) => node.Disks.Sum(disk => disk.SizeBytes);
 
     /// <summary>state.json's totals again from its nodes' own figures, after nodes were taken out of it.</summary>
@@ -316,7 +330,7 @@ public static class OutputWriter
     private static JsonObject DriverInfo(NodeBmc bmc) => bmc.Type == "redfish"
         ? new JsonObject
         {
-            ["redfish_address"] = $"https://{bmc.Address}:{bmc.Port}",
+            ["redfish_address"] = RedfishAddress(bmc),
             ["redfish_system_id"] = bmc.RedfishSystemId,
             ["redfish_username"] = bmc.User,
             ["redfish_password"] = bmc.Password,

@@ -57,6 +57,30 @@ public sealed partial class OutputWriterTests
         Assert.Contains("memory_mb", Keys(JsonNode.Parse(await File.ReadAllTextAsync(files.Nodes, TestContext.Current.CancellationToken))));
     }
 
+    [Fact]
+    public async Task A_redfish_nodes_instackenv_entry_has_what_tripleo_needs_to_register_it()
+    {
+        // tripleo-common's RedfishDriverInfo: pm_addr → redfish_address, pm_system_id → redfish_system_id, both mandatory;
+        // pm_port is not passed ("not supported"), keys starting with redfish_ are passed as they are.
+        using var directory = new TempDirectory();
+        var files = new WorkspaceFiles(directory.Path);
+        var report = await ReportAsync("compute:1");
+        var bmc = new NodeBmc("redfish", "172.16.0.1", 8000, "admin", "password1", "/redfish/v1/Systems/system-1");
+        report = report with { Nodes = [.. report.Nodes.Select(n => n with { Bmcs = [bmc] })] };
+
+        OutputWriter.Write(files, report);
+
+        var node = JsonNode.Parse(await File.ReadAllTextAsync(files.InstackEnv, TestContext.Current.CancellationToken))!["nodes"]![0]!.AsObject();
+        Assert.Equal("redfish", node["pm_type"]!.GetValue<string>());
+        Assert.Equal("https://172.16.0.1:8000", node["pm_addr"]!.GetValue<string>());
+        Assert.Equal("/redfish/v1/Systems/system-1", node["pm_system_id"]!.GetValue<string>());
+        Assert.Equal("admin", node["pm_user"]!.GetValue<string>());
+        Assert.Equal("password1", node["pm_password"]!.GetValue<string>());
+        // The BMC's certificate is self-signed: without this Ironic's power validation fails.
+        Assert.False(node["redfish_verify_ca"]!.GetValue<bool>());
+        Assert.False(node.ContainsKey("pm_port"));
+    }
+
     private static long Total(JsonNode? state, string key) => state!["totals"]![key]!.GetValue<long>();
 
     [Fact]
