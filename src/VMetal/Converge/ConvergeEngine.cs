@@ -298,7 +298,8 @@ public sealed class ConvergeEngine(
                 throw new VMetalException(FailureKind.BadInput, known.Count == 0 && removedBefore.Count == 0
                     ? $"no node {string.Join(", ", unknown)}: the workspace has no nodes on this hypervisor (check --workspace and --host)"
                     : $"no node {string.Join(", ", unknown)} in workspace '{workspaces[0]}'; its nodes: {string.Join(", ", known.Order(StringComparer.Ordinal))}"
-                      + (removedBefore.Count > 0 ? $" (removed: {string.Join(", ", removedBefore.Order(StringComparer.Ordinal))})" : ""));
+                      + (removedBefore.Count > 0 ? $" (removed: {string.Join(", ", removedBefore.Order(StringComparer.Ordinal))})" : "")
+                      + PrefixHint(unknown, chosen.FirstOrDefault()?.Prefix, known.Concat(removedBefore).ToHashSet(StringComparer.Ordinal)));
         }
 
         var allChanges = new List<PlannedChange>();
@@ -327,6 +328,15 @@ public sealed class ConvergeEngine(
                 await records.SaveAsync(final, cancellationToken);
         }
         return new TeardownResult(workspaces, new Plan(allChanges, []), applied);
+    }
+
+    /// <summary>"compute-1" given for a lab with prefix "ab" whose node is "ab-compute-1": say so.</summary>
+    private static string PrefixHint(IReadOnlyList<string> unknown, string? prefix, IReadOnlySet<string> names)
+    {
+        if (string.IsNullOrEmpty(prefix))
+            return "";
+        var meant = unknown.Select(n => $"{prefix}-{n}").Where(names.Contains).ToList();
+        return meant.Count == 0 ? "" : $"; node names carry the lab's prefix: did you mean {string.Join(",", meant)}?";
     }
 
     /// <summary>

@@ -442,6 +442,19 @@ public sealed class ConvergeEngineTests
     }
 
     [Fact]
+    public async Task Removing_a_node_by_its_name_without_the_labs_prefix_names_the_node_meant()
+    {
+        await Up(Request(prefix: "ab"));
+        var calls = _hypervisor.MutatingCalls.Count;
+
+        var error = await Assert.ThrowsAsync<VMetalException>(() => Engine().RemoveNodesAsync("ws", "ab", ["compute-1"], _progress, CancellationToken.None));
+
+        Assert.Equal(FailureKind.BadInput, error.Kind);
+        Assert.EndsWith("; node names carry the lab's prefix: did you mean ab-compute-1?", error.Message, StringComparison.Ordinal);
+        Assert.Equal(calls, _hypervisor.MutatingCalls.Count);
+    }
+
+    [Fact]
     public async Task Removing_a_node_from_an_empty_workspace_says_the_workspace_is_empty()
     {
         var error = await Assert.ThrowsAsync<VMetalException>(() => Engine().RemoveNodesAsync("ws", ["compute-9"], _progress, CancellationToken.None));
