@@ -105,6 +105,10 @@ internal sealed class LabSession : IAsyncDisposable
         ignored,
     };
 
+    /// <summary>What up or down did to the virtual BMCs: name, status (changed/unchanged), detail.</summary>
+    public static IEnumerable<object> BmcStepsJson(IEnumerable<Deployment.BmcStep> steps) =>
+        steps.Select(s => new { name = s.Name, status = s.Changed ? "changed" : "unchanged", detail = s.Detail });
+
     /// <summary>
     /// `up`'s BMC endpoints as fields (absent when the protocol is not served). The password is left out of stdout, which CI jobs log:
     /// it is in nodes.json and instackenv.json.

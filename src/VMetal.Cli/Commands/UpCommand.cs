@@ -84,7 +84,7 @@ public sealed class UpCommand : CommandBase
                 plan = LabSession.PlanJson(result.Plan),
                 changes = LabSession.ChangesJson(result.Plan),
                 applied = result.Applied.Select(a => new { kind = a.Change.Kind, name = a.Change.Name, action = a.Change.Action, ms = (int)a.Elapsed.TotalMilliseconds }),
-                bmc = new { steps = bmcSteps.Select(s => new { name = s.Name, status = s.Changed ? "changed" : "unchanged", detail = s.Detail }), nodes = LabSession.BmcNodesJson(bmcs) },
+                bmc = new { steps = LabSession.BmcStepsJson(bmcSteps), nodes = LabSession.BmcNodesJson(bmcs) },
                 outputs = written,
             });
         }
