@@ -51,7 +51,7 @@ public sealed record ConvergeResult(
         get
         {
             var removed = Record.RemovedNodes.Count(name => Topology.Nodes.Any(node => node.Name == name));
-            return $"{Desired.Domains.Count} nodes, {Topology.Networks.Count} networks" + (removed > 0 ? $"; {removed} removed (up --restore-nodes brings them back)" : "");
+            return $"{Desired.Domains.Count} nodes, {Topology.Networks.Count} networks" + (removed > 0 ? $"; {removed} removed, which up --restore-nodes brings back" : "");
         }
     }
 

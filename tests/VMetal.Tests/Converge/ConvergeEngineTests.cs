@@ -350,7 +350,7 @@ public sealed class ConvergeEngineTests
         Assert.True(again.Plan.IsNoOp);
         Assert.Contains(again.Warnings, w => w.Contains("compute-1", StringComparison.Ordinal));
         // up's "is up to date (…)" line: the lab has 4 nodes, not the topology's 5.
-        Assert.Equal("4 nodes, 3 networks; 1 removed (up --restore-nodes brings them back)", again.Summary);
+        Assert.Equal("4 nodes, 3 networks; 1 removed, which up --restore-nodes brings back", again.Summary);
         Assert.Equal("5 nodes, 3 networks", restored.Summary);
         Assert.Equal(["compute-1", "compute-1-disk1.qcow2"], restored.Plan.Changes.Where(c => c.Action == ChangeAction.Create).Select(c => c.Name).Order());
         Assert.Empty(_records.Records["ws"].RemovedNodes);
