@@ -21,7 +21,17 @@ public sealed record BmcNodeEndpoint(
     /// <summary>The full system URL (Metal3 style: redfish+https://…/redfish/v1/Systems/&lt;uuid&gt; minus the scheme prefix).</summary>
     public Uri? RedfishSystemUrl => RedfishAddress is null ? null : new Uri(RedfishAddress, RedfishSystemId);
 
-    public override string ToString() => $"{Name}: ipmi {IpmiAddress}:{IpmiPort}, redfish {RedfishSystemUrl}, user {Username}";
+    /// <summary>One line for people: the protocols served (of --bmc ipmi, redfish or both), and the user.</summary>
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (IpmiAddress is not null && IpmiPort is not null)
+            parts.Add(IpmiAddress.Contains(':', StringComparison.Ordinal) ? $"ipmi [{IpmiAddress}]:{IpmiPort}" : $"ipmi {IpmiAddress}:{IpmiPort}");
+        if (RedfishSystemUrl is { } url)
+            parts.Add($"redfish {url}");
+        parts.Add($"user {Username}");
+        return $"{Name}: {string.Join(", ", parts)}";
+    }
 }
 
 public static class BmcEndpoints

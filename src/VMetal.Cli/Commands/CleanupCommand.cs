@@ -31,12 +31,13 @@ public sealed class CleanupCommand : CommandBase
         var result = await context.Output.StatusAsync($"removing vmetal's objects from {lab.Host.Target}",
             _ => lab.Engine.CleanupAsync(prefix, new ConsoleProgress(context.Output, showPlan: context.Output.Verbose), cancellationToken));
         var bmc = new Deployment.BmcDeployer(lab.Host);
+        var bmcSteps = new List<Deployment.BmcStep>();
         foreach (var workspace in result.Workspaces)
-            await bmc.RemoveAsync(workspace, cancellationToken);
+            bmcSteps.AddRange(await bmc.RemoveAsync(workspace, cancellationToken));
         var cleared = ClearOutputs(context, result.Workspaces, lab.Host.Target.ToString());
         foreach (var directory in cleared)
             context.Output.Detail($"removed the outputs in {directory}: its lab is gone");
-        return TeardownOutput.Report(context, result, prefix is null ? "every vmetal lab" : $"the labs with prefix '{prefix}'", cleared);
+        return TeardownOutput.Report(context, result, prefix is null ? "every vmetal lab" : $"the labs with prefix '{prefix}'", cleared, bmcSteps);
     }
 
     /// <summary>

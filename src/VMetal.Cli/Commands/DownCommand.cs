@@ -18,8 +18,8 @@ public sealed class DownCommand : CommandBase
         await using var lab = await LabSession.OpenAsync(context, cancellationToken);
         var result = await context.Output.StatusAsync($"removing workspace '{context.WorkspaceName}' from {lab.Host.Target}",
             _ => lab.Engine.DownAsync(context.WorkspaceName, context.Get(LabSession.LabPrefix), new ConsoleProgress(context.Output, showPlan: context.Output.Verbose), cancellationToken));
-        await new Deployment.BmcDeployer(lab.Host).RemoveAsync(context.WorkspaceName, cancellationToken);
+        var bmcSteps = await new Deployment.BmcDeployer(lab.Host).RemoveAsync(context.WorkspaceName, cancellationToken);
         new WorkspaceFiles(context.WorkspaceDirectory).DeleteGenerated();
-        return TeardownOutput.Report(context, result, $"workspace '{context.WorkspaceName}'");
+        return TeardownOutput.Report(context, result, $"workspace '{context.WorkspaceName}'", bmcSteps: bmcSteps);
     }
 }

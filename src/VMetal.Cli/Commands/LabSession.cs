@@ -105,6 +105,26 @@ internal sealed class LabSession : IAsyncDisposable
         ignored,
     };
 
+    /// <summary>What up or down did to the virtual BMCs: name, status (changed/unchanged), detail.</summary>
+    public static IEnumerable<object> BmcStepsJson(IEnumerable<Deployment.BmcStep> steps) =>
+        steps.Select(s => new { name = s.Name, status = s.Changed ? "changed" : "unchanged", detail = s.Detail });
+
+    /// <summary>
+    /// `up`'s BMC endpoints as fields (absent when the protocol is not served). The password is left out of stdout, which CI jobs log:
+    /// it is in nodes.json and instackenv.json.
+    /// </summary>
+    public static IEnumerable<object> BmcNodesJson(IEnumerable<Bmc.Configuration.BmcNodeEndpoint> endpoints) =>
+        endpoints.Select(b => new
+        {
+            name = b.Name,
+            uuid = b.SystemUuid,
+            username = b.Username,
+            ipmiAddress = b.IpmiAddress,
+            ipmiPort = b.IpmiPort,
+            redfishAddress = b.RedfishAddress?.GetLeftPart(UriPartial.Authority),
+            redfishSystemId = b.RedfishSystemId,
+        });
+
     /// <summary>One JSON object per change: kind, name, action, reason, and for a redefinition the fields that differ.</summary>
     public static IEnumerable<object> ChangesJson(Plan plan) =>
         plan.Changes.Select(c => new { kind = c.Kind, name = c.Name, action = c.Action, reason = c.Reason, changed = c.Fields.Count > 0 ? c.Fields : null });

@@ -1,12 +1,15 @@
 using VMetal.Cli.Output;
 using VMetal.Converge;
+using VMetal.Deployment;
 
 namespace VMetal.Cli.Commands;
 
 internal static class TeardownOutput
 {
     /// <param name="clearedOutputs">Workspace directories on this machine whose outputs were removed with the labs (cleanup).</param>
-    public static int Report(CommandContext context, TeardownResult result, string what, IReadOnlyList<string>? clearedOutputs = null)
+    /// <param name="bmcSteps">What was done to the virtual BMCs (down), reported as `up -o json` reports its own.</param>
+    public static int Report(CommandContext context, TeardownResult result, string what, IReadOnlyList<string>? clearedOutputs = null,
+        IReadOnlyList<BmcStep>? bmcSteps = null)
     {
         if (context.Output.Format == OutputFormat.Json)
         {
@@ -14,17 +17,17 @@ internal static class TeardownOutput
             {
                 workspaces = result.Workspaces,
                 changes = LabSession.ChangesJson(result.Plan),
+                bmc = bmcSteps is null ? null : new { steps = LabSession.BmcStepsJson(bmcSteps) },
                 clearedOutputs,
             });
+            return ExitCodes.Success;
         }
-        else if (result.Plan.Changes.Count == 0)
-        {
+        if (result.Plan.Changes.Count == 0)
             context.Output.Info($"nothing to remove for {what}");
-        }
         else
-        {
             context.Output.Success($"removed {what}: {result.Applied.Count(a => a.Error is null)} object(s)");
-        }
+        foreach (var step in bmcSteps ?? [])
+            context.Output.Info($"virtual BMCs: {step.Detail}");
         return ExitCodes.Success;
     }
 }

@@ -86,14 +86,14 @@ public sealed class UpCommand : CommandBase
                 plan = LabSession.PlanJson(result.Plan),
                 changes = LabSession.ChangesJson(result.Plan),
                 applied = result.Applied.Select(a => new { kind = a.Change.Kind, name = a.Change.Name, action = a.Change.Action, ms = (int)a.Elapsed.TotalMilliseconds }),
-                bmc = new { steps = bmcSteps.Select(s => new { name = s.Name, status = s.Changed ? "changed" : "unchanged", detail = s.Detail }), nodes = bmcs.Select(b => b.ToString()) },
+                bmc = new { steps = LabSession.BmcStepsJson(bmcSteps), nodes = LabSession.BmcNodesJson(bmcs) },
                 outputs = written,
             });
         }
         else
         {
             output.Success(result.Plan.IsNoOp
-                ? $"workspace '{context.WorkspaceName}' is up to date ({result.Topology.Nodes.Count} nodes, {result.Topology.Networks.Count} networks)"
+                ? $"workspace '{context.WorkspaceName}' is up to date ({result.Summary})"
                 : $"workspace '{context.WorkspaceName}' converged: {result.ChangesApplied} change(s) applied");
             if (bmcs.Count > 0)
                 output.Info($"virtual BMCs: {bmcs.Count} node(s), {string.Join(", ", bmcs.Take(1).Select(b => b.ToString()))}{(bmcs.Count > 1 ? ", …" : "")}");

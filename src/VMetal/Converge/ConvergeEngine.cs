@@ -48,6 +48,16 @@ public sealed record ConvergeResult(
     /// <summary>Planned changes applied, each once (<see cref="Applied"/> has a started domain twice: defined, then started).</summary>
     public int ChangesApplied => Applied.Where(applied => applied.Error is null).Select(applied => applied.Change).Distinct().Count();
 
+    /// <summary>The lab in a few words, e.g. "2 nodes, 3 networks": its nodes, not the topology's (removed nodes are left out), and they are said to be out.</summary>
+    public string Summary
+    {
+        get
+        {
+            var removed = Record.RemovedNodes.Count(name => Topology.Nodes.Any(node => node.Name == name));
+            return $"{Desired.Domains.Count} nodes, {Topology.Networks.Count} networks" + (removed > 0 ? $"; {removed} removed, which up --restore-nodes brings back" : "");
+        }
+    }
+
     /// <summary>Power state of each desired node after the run.</summary>
     public string StateAfter(DesiredDomain domain)
     {
@@ -284,11 +294,15 @@ public sealed class ConvergeEngine(
         {
             var known = actual.Domains.Where(selectDomains).Select(d => d.Name)
                 .Concat(volumeNames.Select(Planner.VolumeNode)).ToHashSet(StringComparer.Ordinal);
-            var unknown = nodes.Where(n => !known.Contains(n)).ToList();
+            // A node removed before is no error: a repeated remove-nodes (a retried CI step) changes nothing and succeeds.
+            var removedBefore = chosen.SelectMany(r => r.RemovedNodes).Where(n => !known.Contains(n)).ToHashSet(StringComparer.Ordinal);
+            var unknown = nodes.Where(n => !known.Contains(n) && !removedBefore.Contains(n)).ToList();
             if (unknown.Count > 0)
-                throw new VMetalException(FailureKind.BadInput, known.Count == 0
+                throw new VMetalException(FailureKind.BadInput, known.Count == 0 && removedBefore.Count == 0
                     ? $"no node {string.Join(", ", unknown)}: the workspace has no nodes on this hypervisor (check --workspace and --host)"
-                    : $"no node {string.Join(", ", unknown)} in workspace '{workspaces[0]}'; its nodes: {string.Join(", ", known.Order(StringComparer.Ordinal))}");
+                    : $"no node {string.Join(", ", unknown)} in workspace '{workspaces[0]}'; its nodes: {string.Join(", ", known.Order(StringComparer.Ordinal))}"
+                      + (removedBefore.Count > 0 ? $" (removed: {string.Join(", ", removedBefore.Order(StringComparer.Ordinal))})" : "")
+                      + PrefixHint(unknown, chosen.FirstOrDefault()?.Prefix, known.Concat(removedBefore).ToHashSet(StringComparer.Ordinal)));
         }
 
         var allChanges = new List<PlannedChange>();
@@ -317,6 +331,15 @@ public sealed class ConvergeEngine(
                 await records.SaveAsync(final, cancellationToken);
         }
         return new TeardownResult(workspaces, new Plan(allChanges, []), applied);
+    }
+
+    /// <summary>"compute-1" given for a lab with prefix "ab" whose node is "ab-compute-1": say so.</summary>
+    private static string PrefixHint(IReadOnlyList<string> unknown, string? prefix, IReadOnlySet<string> names)
+    {
+        if (string.IsNullOrEmpty(prefix))
+            return "";
+        var meant = unknown.Select(n => $"{prefix}-{n}").Where(names.Contains).ToList();
+        return meant.Count == 0 ? "" : $"; node names carry the lab's prefix: did you mean {string.Join(",", meant)}?";
     }
 
     /// <summary>

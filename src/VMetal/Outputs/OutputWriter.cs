@@ -46,6 +46,8 @@ public static class OutputWriter
                 continue;
             foreach (var node in nodes.Where(n => n?["name"]?.GetValue<string>() is { } name && names.Contains(name)).ToList())
                 nodes.Remove(node);
+            if (path == files.State)
+                RecomputeTotals(root, nodes);
             WorkspaceFiles.WriteAtomically(path, root.ToJsonString(Json) + "\n");
             written.Add(path);
         }
@@ -222,12 +224,23 @@ public static class OutputWriter
             if (node.Bmcs.FirstOrDefault() is { } bmc)
             {
                 entry["pm_type"] = bmc.Type;
-                entry["pm_addr"] = bmc.Address;
-                entry["pm_port"] = bmc.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                entry["pm_user"] = bmc.User;
-                entry["pm_password"] = bmc.Password;
-                if (bmc.RedfishSystemId is { } systemId)
-                    entry["redfish_system_id"] = systemId;
+                if (bmc.Type == "redfish")
+                {
+                    // tripleo-common maps pm_addr to redfish_address and pm_system_id to redfish_system_id (both required) and
+                    // drops pm_port: the port goes into the address. redfish_* keys are passed to Ironic as they are.
+                    entry["pm_addr"] = RedfishAddress(bmc);
+                    entry["pm_system_id"] = bmc.RedfishSystemId;
+                    entry["pm_user"] = bmc.User;
+                    entry["pm_password"] = bmc.Password;
+                    entry["redfish_verify_ca"] = false;
+                }
+                else
+                {
+                    entry["pm_addr"] = bmc.Address;
+                    entry["pm_port"] = bmc.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    entry["pm_user"] = bmc.User;
+                    entry["pm_password"] = bmc.Password;
+                }
             }
             return (JsonNode)entry;
         }).ToArray()),
@@ -244,11 +257,12 @@ public static class OutputWriter
         ["hypervisor"] = report.Hypervisor.Target.ToString(),
         ["generatedAt"] = report.GeneratedAt.ToString("O"),
         ["topologyHash"] = report.Topology.Hash,
+        // The lab's nodes, not the topology's: nodes taken out by remove-nodes are in the topology but not in the lab.
         ["totals"] = new JsonObject
         {
-            ["vCpus"] = report.Topology.TotalVCpus,
-            ["memoryMiB"] = report.Topology.TotalMemoryMiB,
-            ["diskBytes"] = report.Topology.TotalDiskBytes,
+            ["vCpus"] = report.Nodes.Sum(node => node.Node.VCpus),
+            ["memoryMiB"] = report.Nodes.Sum(node => (long)node.Node.MemoryMiB),
+            ["diskBytes"] = report.Nodes.Sum(node => NodeDiskBytes(node.Node)),
         },
         ["networks"] = new JsonArray(report.Topology.Networks.Select(network => (JsonNode)new JsonObject
         {
@@ -265,6 +279,9 @@ public static class OutputWriter
             ["uuid"] = node.Node.Uuid.ToString(),
             ["state"] = node.State,
             ["deployOs"] = node.Node.DeployOs,
+            ["vCpus"] = node.Node.VCpus,
+            ["memoryMiB"] = node.Node.MemoryMiB,
+            ["diskBytes"] = NodeDiskBytes(node.Node),
             // macs: the first NIC's MAC per network (a node may have several NICs on one network, e.g. in
             // 6_nets_3_bridges); nics: every NIC in order.
             ["macs"] = new JsonObject(node.Node.Nics
@@ -288,10 +305,32 @@ public static class OutputWriter
         }).ToArray()),
     };
 
+    private static string RedfishAddress(NodeBmc bmc) =>
+        bmc.Address.Contains(':', StringComparison.Ordinal) ? $"https://[{bmc.Address}]:{bmc.Port}" : $"https://{bmc.Address}:{bmc.Port}";
+
+    private static long NodeDiskBytes(Topology.Node node) => node.Disks.Sum(disk => disk.SizeBytes);
+
+    /// <summary>state.json's totals again from its nodes' own figures, after nodes were taken out of it.</summary>
+    private static void RecomputeTotals(JsonObject state, JsonArray nodes)
+    {
+        if (state["totals"] is not JsonObject totals)
+            return;
+        foreach (var key in new[] { "vCpus", "memoryMiB", "diskBytes" })
+        {
+            // A state.json written before nodes carried their figures: its totals cannot be recomputed, they are dropped rather than left wrong.
+            if (nodes.Any(n => n?[key] is null))
+            {
+                totals.Remove(key);
+                continue;
+            }
+            totals[key] = nodes.Sum(n => n![key]!.GetValue<long>());
+        }
+    }
+
     private static JsonObject DriverInfo(NodeBmc bmc) => bmc.Type == "redfish"
         ? new JsonObject
         {
-            ["redfish_address"] = $"https://{bmc.Address}:{bmc.Port}",
+            ["redfish_address"] = RedfishAddress(bmc),
             ["redfish_system_id"] = bmc.RedfishSystemId,
             ["redfish_username"] = bmc.User,
             ["redfish_password"] = bmc.Password,

@@ -124,6 +124,22 @@ public sealed class BmcConfigFileTests : IDisposable
         Assert.Equal(config.Credentials.Password, node.Password);
     }
 
+    [Fact]
+    public void An_endpoints_one_line_description_names_only_the_protocols_served()
+    {
+        // up prints it: "--bmc redfish" printed "ipmi :, redfish …".
+        var both = Workspace("lab1", 6230);
+        var uuid = both.Machines[0].Uuid;
+
+        var redfish = Assert.Single(BmcEndpoints.Describe(both with { Ipmi = null })).ToString();
+        var ipmi = Assert.Single(BmcEndpoints.Describe(both with { Redfish = null })).ToString();
+        var all = Assert.Single(BmcEndpoints.Describe(both)).ToString();
+
+        Assert.Equal($"lab1-0: redfish https://127.0.0.1:8443/redfish/v1/Systems/{uuid}, user {both.Credentials.Username}", redfish);
+        Assert.Equal($"lab1-0: ipmi 127.0.0.1:6230, user {both.Credentials.Username}", ipmi);
+        Assert.Equal($"lab1-0: ipmi 127.0.0.1:6230, redfish https://127.0.0.1:8443/redfish/v1/Systems/{uuid}, user {both.Credentials.Username}", all);
+    }
+
     private static BmcWorkspaceConfig Workspace(string name, int firstPort) => new()
     {
         Workspace = name,

@@ -33,8 +33,15 @@ public sealed class BmcDeploymentTests(SandboxFixture sandbox)
         // A re-run keeps ports and credentials and restarts nothing.
         var again = await lab.RunCheckedAsync([.. up, "-o", "json"]);
         using (var result = JsonDocument.Parse(again.Stdout))
+        {
             Assert.All(result.RootElement.GetProperty("bmc").GetProperty("steps").EnumerateArray(),
                 step => Assert.Equal("unchanged", step.GetProperty("status").GetString()));
+            // The endpoints as fields a script reads, the same as instackenv.json's.
+            var endpoint = result.RootElement.GetProperty("bmc").GetProperty("nodes").EnumerateArray().Single(n => n.GetProperty("name").GetString() == node.Name);
+            Assert.Equal((node.Address, node.Port, node.User),
+                (endpoint.GetProperty("ipmiAddress").GetString(), endpoint.GetProperty("ipmiPort").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                 endpoint.GetProperty("username").GetString()));
+        }
         Assert.Equal(node, Instack(lab).Single(n => n.Name == node.Name));
 
         var wrong = await sandbox.RunInNetworkNamespaceAsync("ipmitool",
@@ -43,7 +50,10 @@ public sealed class BmcDeploymentTests(SandboxFixture sandbox)
 
         var certificate = $"/var/lib/vmetal/bmc/tls/{lab.Workspace}.pfx";
         Assert.Equal(0, (await sandbox.RunAsync($"test -s {certificate}", sudo: true)).ExitCode);
-        await lab.RunCheckedAsync(lab.Args("down"));
+        var down = await lab.RunCheckedAsync([.. lab.Args("down"), "-o", "json"]);
+        using (var result = JsonDocument.Parse(down.Stdout))
+            Assert.Contains(result.RootElement.GetProperty("bmc").GetProperty("steps").EnumerateArray(),
+                step => step.GetProperty("name").GetString() == "bmc-config" && step.GetProperty("status").GetString() == "changed");
         Assert.NotEqual(0, (await sandbox.RunAsync($"test -e {certificate}", sudo: true)).ExitCode);
         var gone = await sandbox.RunInNetworkNamespaceAsync("ipmitool",
             ["-I", "lanplus", "-H", node.Address, "-p", node.Port, "-U", node.User, "-P", node.Password, "-R", "1", "-N", "2", "power", "status"]);

@@ -133,6 +133,12 @@ public sealed class LabLifecycleTests(SandboxFixture sandbox)
         }
         using (var nodes = JsonDocument.Parse(File.ReadAllText(Path.Combine(lab.WorkspaceDirectory, "nodes.json"))))
             Assert.Equal(2, nodes.RootElement.GetProperty("nodes").GetArrayLength());
+        using (var state = lab.State())
+            Assert.Equal(2 * 128, state.RootElement.GetProperty("totals").GetProperty("memoryMiB").GetInt64());
+        // Removing it again (a retried CI step) changes nothing and succeeds.
+        var repeated = await lab.RunAsync([.. lab.Args("remove-nodes"), $"{lab.Prefix}-compute-1"]);
+        Assert.True(repeated.ExitCode == 0, repeated.Stderr);
+        Assert.Equal(afterRemoval.Domains, (await lab.ObjectsAsync()).Domains);
 
         var again = await lab.RunCheckedAsync([.. lab.UpArgs("--topology-nodes", "compute:3", "-e", "override.compute.memory=128", "-e", "override.compute.disks.disk1.size=1G"), "-o", "json"]);
         using (var rerun = JsonDocument.Parse(again.Stdout))

@@ -374,6 +374,9 @@ public sealed class ConvergeEngineTests
 
         Assert.True(again.Plan.IsNoOp);
         Assert.Contains(again.Warnings, w => w.Contains("compute-1", StringComparison.Ordinal));
+        // up's "is up to date (…)" line: the lab has 4 nodes, not the topology's 5.
+        Assert.Equal("4 nodes, 3 networks; 1 removed, which up --restore-nodes brings back", again.Summary);
+        Assert.Equal("5 nodes, 3 networks", restored.Summary);
         Assert.Equal(["compute-1", "compute-1-disk1.qcow2"], restored.Plan.Changes.Where(c => c.Action == ChangeAction.Create).Select(c => c.Name).Order());
         Assert.Empty(_records.Records["ws"].RemovedNodes);
     }
@@ -443,6 +446,37 @@ public sealed class ConvergeEngineTests
         Assert.Equal(FailureKind.BadInput, error.Kind);
         Assert.Contains("compute-0", error.Message, StringComparison.Ordinal);
         Assert.Equal(calls, _hypervisor.Calls.Count);
+    }
+
+    [Fact]
+    public async Task Removing_a_node_again_succeeds_and_changes_nothing()
+    {
+        // A CI job retrying remove-nodes (or infrared's --remove-nodes run twice) must not fail on a node already gone.
+        await Up(Request());
+        await Engine().RemoveNodesAsync("ws", ["compute-1"], _progress, CancellationToken.None);
+        var calls = _hypervisor.MutatingCalls.Count;
+
+        var again = await Engine().RemoveNodesAsync("ws", ["compute-1"], _progress, CancellationToken.None);
+        var mixed = await Assert.ThrowsAsync<VMetalException>(() => Engine().RemoveNodesAsync("ws", ["compute-1", "compute-9"], _progress, CancellationToken.None));
+
+        Assert.Empty(again.Plan.Changes);
+        Assert.Equal(calls, _hypervisor.MutatingCalls.Count);
+        Assert.Equal(["compute-1"], _records.Records["ws"].RemovedNodes);
+        Assert.Equal(FailureKind.BadInput, mixed.Kind);
+        Assert.Equal("no node compute-9 in workspace 'ws'; its nodes: compute-0, controller-0, controller-1, controller-2 (removed: compute-1)", mixed.Message);
+    }
+
+    [Fact]
+    public async Task Removing_a_node_by_its_name_without_the_labs_prefix_names_the_node_meant()
+    {
+        await Up(Request(prefix: "ab"));
+        var calls = _hypervisor.MutatingCalls.Count;
+
+        var error = await Assert.ThrowsAsync<VMetalException>(() => Engine().RemoveNodesAsync("ws", "ab", ["compute-1"], _progress, CancellationToken.None));
+
+        Assert.Equal(FailureKind.BadInput, error.Kind);
+        Assert.EndsWith("; node names carry the lab's prefix: did you mean ab-compute-1?", error.Message, StringComparison.Ordinal);
+        Assert.Equal(calls, _hypervisor.MutatingCalls.Count);
     }
 
     [Fact]

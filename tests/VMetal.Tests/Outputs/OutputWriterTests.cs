@@ -57,6 +57,56 @@ public sealed partial class OutputWriterTests
         Assert.Contains("memory_mb", Keys(JsonNode.Parse(await File.ReadAllTextAsync(files.Nodes, TestContext.Current.CancellationToken))));
     }
 
+    [Fact]
+    public async Task A_redfish_nodes_instackenv_entry_has_what_tripleo_needs_to_register_it()
+    {
+        // tripleo-common's RedfishDriverInfo: pm_addr → redfish_address, pm_system_id → redfish_system_id, both mandatory;
+        // pm_port is not passed ("not supported"), keys starting with redfish_ are passed as they are.
+        using var directory = new TempDirectory();
+        var files = new WorkspaceFiles(directory.Path);
+        var report = await ReportAsync("compute:1");
+        var bmc = new NodeBmc("redfish", "172.16.0.1", 8000, "admin", "password1", "/redfish/v1/Systems/system-1");
+        report = report with { Nodes = [.. report.Nodes.Select(n => n with { Bmcs = [bmc] })] };
+
+        OutputWriter.Write(files, report);
+
+        var node = JsonNode.Parse(await File.ReadAllTextAsync(files.InstackEnv, TestContext.Current.CancellationToken))!["nodes"]![0]!.AsObject();
+        Assert.Equal("redfish", node["pm_type"]!.GetValue<string>());
+        Assert.Equal("https://172.16.0.1:8000", node["pm_addr"]!.GetValue<string>());
+        Assert.Equal("/redfish/v1/Systems/system-1", node["pm_system_id"]!.GetValue<string>());
+        Assert.Equal("admin", node["pm_user"]!.GetValue<string>());
+        Assert.Equal("password1", node["pm_password"]!.GetValue<string>());
+        // The BMC's certificate is self-signed: without this Ironic's power validation fails.
+        Assert.False(node["redfish_verify_ca"]!.GetValue<bool>());
+        Assert.False(node.ContainsKey("pm_port"));
+    }
+
+    private static long Total(JsonNode? state, string key) => state!["totals"]![key]!.GetValue<long>();
+
+    [Fact]
+    public async Task State_json_totals_count_only_the_nodes_in_the_lab_after_remove_nodes_and_after_an_up_that_leaves_them_out()
+    {
+        using var directory = new TempDirectory();
+        var files = new WorkspaceFiles(directory.Path);
+        var full = await ReportAsync("controller:1,compute:2");
+        var compute = full.Topology.Nodes.Single(n => n.Name == "compute-1");
+
+        // remove-nodes rewrites the outputs it has, with no topology at hand.
+        OutputWriter.Write(files, full);
+        OutputWriter.RemoveNodes(files, new HashSet<string> { "compute-1" });
+        var afterRemove = JsonNode.Parse(await File.ReadAllTextAsync(files.State, TestContext.Current.CancellationToken));
+        // The next up: the topology still names compute-1, the lab (the report's nodes) does not.
+        OutputWriter.Write(files, full with { Nodes = [.. full.Nodes.Where(n => n.Node.Name != "compute-1")] });
+        var afterUp = JsonNode.Parse(await File.ReadAllTextAsync(files.State, TestContext.Current.CancellationToken));
+
+        foreach (var state in new[] { afterRemove, afterUp })
+        {
+            Assert.Equal(full.Topology.TotalVCpus - compute.VCpus, Total(state, "vCpus"));
+            Assert.Equal(full.Topology.TotalMemoryMiB - compute.MemoryMiB, Total(state, "memoryMiB"));
+            Assert.Equal(full.Topology.TotalDiskBytes - compute.Disks.Sum(d => d.SizeBytes), Total(state, "diskBytes"));
+        }
+    }
+
     [GeneratedRegex(@"ansible_ssh_private_key_file=(\S+)")]
     private static partial Regex InventoryKey();
 
