@@ -113,7 +113,7 @@ public sealed class PrepareSandboxTests(SandboxFixture sandbox, HostPackages pac
         Assert.Contains("rewrote id_rsa_undercloud.pub", repairResult.Step("workspace-keys").Detail, StringComparison.Ordinal);
         Assert.Contains("removed 1 duplicate line(s)", repairResult.Step("root-key").Detail, StringComparison.Ordinal);
         Assert.Contains($"/home/{trace.User}/.ssh owned by {trace.User}, mode 0700", repairResult.Step("user-key").Detail, StringComparison.Ordinal);
-        Assert.Equal($"started {pool}; autostart {pool}; pool {pool}", repairResult.Step("storage-pool").Detail);
+        Assert.Equal($"started {pool}; autostart {pool}", repairResult.Step("storage-pool").Detail);
         Assert.Equal(0, after.ExitCode);
         Assert.Equal(HypervisorPreparer.StepNames, afterResult.StepsWith("unchanged"));
         var info = await sandbox.VirshAsync("pool-info", pool);

@@ -31,7 +31,6 @@ internal sealed class StoragePoolStep : PrepareStep
         autostart=$(printf '%s\n' "$info" | sed -n 's/^Autostart:[[:space:]]*//p')
         if [ "$state" != running ]; then v pool-start "$name" >/dev/null || exit 1; echo "did: started $name"; fi
         if [ "$autostart" != yes ]; then v pool-autostart "$name" >/dev/null || exit 1; echo "did: autostart $name"; fi
-        echo "note: pool $name"
         """;
 
     public override string Name => StepName;
@@ -43,6 +42,6 @@ internal sealed class StoragePoolStep : PrepareStep
         var options = context.Options;
         var path = options.PoolPath.Length > 1 ? options.PoolPath.TrimEnd('/') : options.PoolPath;
         var result = await context.RunAsync(ShellScript.LockedAsRoot(Script, options.PoolName, path), cancellationToken);
-        return ScriptOutcome.From(result, $"pool {options.PoolName} on {path}", $"{path} is running and autostarts");
+        return ScriptOutcome.From(result, $"pool {options.PoolName} on {path}", $"pool on {path} is running and autostarts");
     }
 }
