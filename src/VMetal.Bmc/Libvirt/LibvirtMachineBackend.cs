@@ -365,7 +365,7 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
                 var live = await DefinitionAsync(client, domain, DomainXmlFlags.None, cancellationToken).ConfigureAwait(false);
                 if (live.LiveCdromChange(definition) is { } device)
                 {
-                    await client.DomainUpdateDeviceAsync(domain, device, flags, cancellationToken).ConfigureAwait(false);
+                    await ChangeMediumAsync(client, domain, device, flags, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -376,6 +376,27 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
             await client.DomainDefineXmlAsync(definition.ToXml(), cancellationToken: cancellationToken).ConfigureAwait(false);
             await RefreshAsync(client, domain, definition: true, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
+
+    /// <summary>
+    /// A live medium change. QEMU can refuse it while the tray has not finished opening ("Tray of the device is not
+    /// open"), which happens on a busy host while the guest's firmware starts; a second or third try then succeeds.
+    /// </summary>
+    private static async Task ChangeMediumAsync(LibvirtClient client, DomainRef domain, string device, DomainDeviceModifyFlags flags,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await client.DomainUpdateDeviceAsync(domain, device, flags, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (LibvirtException ex) when (attempt < 3 && ex.Message.Contains("Tray of the device is not open", StringComparison.Ordinal))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     private static async Task DownloadAsync(Uri image, string file, CancellationToken cancellationToken)
     {
