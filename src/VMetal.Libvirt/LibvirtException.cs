@@ -43,6 +43,12 @@ public class LibvirtException : Exception
     /// <summary>The call did not complete within its timeout.</summary>
     public bool IsTimeout => Code == LibvirtErrorCode.OperationTimeout;
 
+    /// <summary>
+    /// QEMU refused a removable-medium change because the drive's tray had not finished opening ("Tray of device …
+    /// is not open"); seen on busy hosts right after a start or another change. Transient: a retry a moment later succeeds.
+    /// </summary>
+    public bool IsTrayNotOpen => Message.Contains("Tray of ", StringComparison.Ordinal) && Message.Contains(" is not open", StringComparison.Ordinal);
+
     public override string ToString() => $"{GetType().Name} (code {(int)Code} {Code}, domain {(int)ErrorDomain} {ErrorDomain}): {base.ToString()}";
 }
 

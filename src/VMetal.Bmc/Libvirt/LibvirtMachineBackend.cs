@@ -379,7 +379,7 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
 
     /// <summary>
     /// A live medium change. QEMU can refuse it while the tray has not finished opening ("Tray of the device is not
-    /// open"), which happens on a busy host while the guest's firmware starts; a second or third try then succeeds.
+    /// open"), which happens on a busy host right after a start or another change; a later try then succeeds.
     /// </summary>
     private static async Task ChangeMediumAsync(LibvirtClient client, DomainRef domain, string device, DomainDeviceModifyFlags flags,
         CancellationToken cancellationToken)
@@ -391,7 +391,7 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
                 await client.DomainUpdateDeviceAsync(domain, device, flags, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (LibvirtException ex) when (attempt < 3 && ex.Message.Contains("Tray of the device is not open", StringComparison.Ordinal))
+            catch (LibvirtException ex) when (attempt < 4 && ex.IsTrayNotOpen)
             {
                 await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken).ConfigureAwait(false);
             }

@@ -20,10 +20,18 @@ public sealed class HostLibvirtTests(SandboxFixture sandbox)
 
         Assert.Equal(shell.Stdout.Trim(), hostname);
         Assert.Equal(9, version.Major);
+        // Other tests define and remove domains meanwhile: what virsh lists before and after brackets our list.
+        var before = await VirshDomainsAsync();
+        var domains = (await libvirt.ListAllDomainsAsync()).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        var after = await VirshDomainsAsync();
+        Assert.Subset(before.Union(after).ToHashSet(StringComparer.Ordinal), domains);
+        Assert.Superset(before.Intersect(after).ToHashSet(StringComparer.Ordinal), domains);
+    }
+
+    private async Task<HashSet<string>> VirshDomainsAsync()
+    {
         var virsh = await sandbox.VirshAsync("-q", "list", "--all", "--name");
-        var domains = await libvirt.ListAllDomainsAsync();
-        Assert.Equal(virsh.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal),
-            domains.Select(d => d.Name).Order(StringComparer.Ordinal));
+        return virsh.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>
