@@ -365,7 +365,7 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
                 var live = await DefinitionAsync(client, domain, DomainXmlFlags.None, cancellationToken).ConfigureAwait(false);
                 if (live.LiveCdromChange(definition) is { } device)
                 {
-                    await ChangeMediumAsync(client, domain, device, flags, cancellationToken).ConfigureAwait(false);
+                    await client.DomainChangeMediumAsync(domain, device, flags, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -376,27 +376,6 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
             await client.DomainDefineXmlAsync(definition.ToXml(), cancellationToken: cancellationToken).ConfigureAwait(false);
             await RefreshAsync(client, domain, definition: true, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
-
-    /// <summary>
-    /// A live medium change. QEMU can refuse it while the tray has not finished opening ("Tray of the device is not
-    /// open"), which happens on a busy host right after a start or another change; a later try then succeeds.
-    /// </summary>
-    private static async Task ChangeMediumAsync(LibvirtClient client, DomainRef domain, string device, DomainDeviceModifyFlags flags,
-        CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await client.DomainUpdateDeviceAsync(domain, device, flags, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (LibvirtException ex) when (attempt < 4 && ex.IsTrayNotOpen)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
 
     private static async Task DownloadAsync(Uri image, string file, CancellationToken cancellationToken)
     {

@@ -74,6 +74,28 @@ public sealed partial class LibvirtClient
         CallAsync(RemoteProcedure.DomainUpdateDeviceFlags, (Domain: domain, Xml: deviceXml, Flags: flags),
             static (w, a) => { RemoteTypes.WriteDomain(w, a.Domain); w.WriteString(a.Xml); w.WriteUInt((uint)a.Flags); }, cancellationToken);
 
+    /// <summary>
+    /// <see cref="DomainUpdateDeviceAsync"/> for a removable medium (insert or eject), retried while QEMU refuses it
+    /// because the drive's tray has not finished moving (<see cref="LibvirtException.IsTrayNotOpen"/>), which busy hosts
+    /// show right after a start or another change. Other errors surface at once.
+    /// </summary>
+    public async Task DomainChangeMediumAsync(DomainRef domain, string deviceXml, DomainDeviceModifyFlags flags,
+        CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await DomainUpdateDeviceAsync(domain, deviceXml, flags, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (LibvirtException ex) when (attempt < 4 && ex.IsTrayNotOpen)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>virDomainSendKey: presses <paramref name="keycodes"/> together for <paramref name="holdTimeMs"/> ms.</summary>
     public Task DomainSendKeyAsync(DomainRef domain, KeycodeSet codeset, uint holdTimeMs, IReadOnlyList<uint> keycodes,
         CancellationToken cancellationToken = default)

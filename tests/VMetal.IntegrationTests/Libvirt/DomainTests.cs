@@ -172,11 +172,11 @@ public sealed class DomainTests(SandboxFixture sandbox)
             var domain = await client.DomainCreateAsync(await client.DomainDefineXmlAsync(xml, cancellationToken: Ct), cancellationToken: Ct);
             const DomainDeviceModifyFlags both = DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Config;
 
-            await ChangeMediumAsync(client, domain, $"<disk type='file' device='cdrom'><source file='{image}'/>{drive}</disk>", both);
+            await client.DomainChangeMediumAsync(domain, $"<disk type='file' device='cdrom'><source file='{image}'/>{drive}</disk>", both, Ct);
             Assert.Matches($@"hdc\s+{Regex.Escape(image)}", await sandbox.VirshAsync("domblklist", name));
             Assert.Contains($"<source file='{image}'", await sandbox.VirshAsync("dumpxml", "--inactive", name));
 
-            await ChangeMediumAsync(client, domain, $"<disk type='file' device='cdrom'>{drive}</disk>", both | DomainDeviceModifyFlags.Force);
+            await client.DomainChangeMediumAsync(domain, $"<disk type='file' device='cdrom'>{drive}</disk>", both | DomainDeviceModifyFlags.Force, Ct);
 
             Assert.Matches(@"hdc\s+-", await sandbox.VirshAsync("domblklist", name));
             Assert.DoesNotContain(image, await sandbox.VirshAsync("dumpxml", "--inactive", name));
@@ -185,26 +185,6 @@ public sealed class DomainTests(SandboxFixture sandbox)
         {
             await LibvirtSandbox.CleanupAsync(sandbox, $"destroy {name}", $"undefine {name}");
             await sandbox.RunAsync($"rm -f '{image}'", sudo: true);
-        }
-    }
-
-    /// <summary>
-    /// QEMU refuses a medium change while the tray has not finished moving ("Tray of device … is not open"), which a
-    /// loaded host shows right after a start or a previous change; that is QEMU's timing, not the RPC under test.
-    /// </summary>
-    private static async Task ChangeMediumAsync(LibvirtClient client, DomainRef domain, string device, DomainDeviceModifyFlags flags)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await client.DomainUpdateDeviceAsync(domain, device, flags, Ct);
-                return;
-            }
-            catch (LibvirtException ex) when (attempt < 4 && ex.IsTrayNotOpen)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(attempt), Ct);
-            }
         }
     }
 
