@@ -157,6 +157,7 @@ internal static class BmcBenchmark
 
         var suite17 = await MeasureIpmitoolAsync(lab, options.Rounds, 17);
         var suite3 = await MeasureIpmitoolAsync(lab, options.Rounds / 2, 3);
+        var trimmed = await MeasureIpmitoolAsync(lab, options.Rounds, 17, lab.TrimmedRegistryHome);
         var inSession = await MeasureIpmitoolShellAsync(lab, options.Rounds);
         var exec = await MeasureIpmitoolExecAsync(lab, options.Rounds, repetitions: 5);
         var startup = await MeasureIpmitoolStartupAsync(options.Rounds / 2);
@@ -173,28 +174,34 @@ internal static class BmcBenchmark
 
         Console.WriteLine($"   RSS idle after start: {idle:0.0} MiB; after the load below: {loaded:0.0} MiB ({note})");
         Console.WriteLine($"   {"request",-40} {"count",6} {"median",10} {"p90",10}");
-        foreach (var measurement in new[] { suite17, suite3, startup, inSession, exec, parallel, basic, token })
+        foreach (var measurement in new[] { suite17, suite3, trimmed, startup, inSession, exec, parallel, basic, token })
         {
             Console.WriteLine($"   {measurement.Name,-40} {measurement.Count,6} {measurement.Median,7:0.00} ms {measurement.P90,7:0.00} ms");
         }
 
         Console.WriteLine($"   the {lab.Machines.Count} parallel ipmitool runs took {burst.Elapsed.TotalMilliseconds:0} ms in all");
         Console.WriteLine($"   IPMI p50 target < 20 ms: a new ipmitool process per call {suite17.Median:0.0} ms ({(suite17.Median < 20 ? "met" : "not met")}; " +
-            $"ipmitool's own start-up is {startup.Median:0.0} ms of it); per command in one ipmitool session {inSession.Median:0.00} ms (shell), " +
+            $"ipmitool's own start-up is {startup.Median:0.0} ms of it); with ipmitool's enterprise-number registry trimmed {trimmed.Median:0.0} ms " +
+            $"({(trimmed.Median < 20 ? "met" : "not met")}); per command in one ipmitool session {inSession.Median:0.00} ms (shell), " +
             $"{exec.Median:0.00} ms ({options.Rounds} commands by one exec process, start-up and handshake included) " +
             $"({(Math.Max(inSession.Median, exec.Median) < 20 ? "met" : "not met")})");
         Console.WriteLine();
     }
 
-    private static async Task<Measurements> MeasureIpmitoolAsync(LabFiles lab, int rounds, int suite)
+    /// <param name="home">
+    /// The HOME ipmitool runs with, when not the caller's: ipmitool 1.8.19 reads the IANA enterprise-number registry
+    /// from $HOME/.local/usr/share/misc/enterprise-numbers.txt before the 4.7 MB system copy, so a HOME holding a
+    /// one-entry registry shows the same request without that start-up cost.
+    /// </param>
+    private static async Task<Measurements> MeasureIpmitoolAsync(LabFiles lab, int rounds, int suite, string? home = null)
     {
-        var measurements = new Measurements($"ipmitool -C {suite} power status");
+        var measurements = new Measurements(home is null ? $"ipmitool -C {suite} power status" : $"ipmitool -C {suite}, registry trimmed");
         for (var i = 0; i < rounds; i++)
         {
             var machine = i % lab.Machines.Count;
             await measurements.TimeAsync(async () =>
             {
-                var result = await Ipmitool(lab, machine, suite);
+                var result = await Ipmitool(lab, machine, suite, home);
                 if (result.ExitCode != 0 || !result.Output.Contains("Chassis Power is", StringComparison.Ordinal))
                 {
                     throw new InvalidOperationException($"ipmitool failed for machine {machine}: {result.Error}");
@@ -284,7 +291,7 @@ internal static class BmcBenchmark
         for (var i = 0; i < repetitions; i++)
         {
             var clock = Stopwatch.StartNew();
-            var (exitCode, output, error) = await Ipmitool(lab, i % lab.Machines.Count, 17, "exec", script);
+            var (exitCode, output, error) = await Ipmitool(lab, i % lab.Machines.Count, 17, null, "exec", script);
             var elapsed = clock.Elapsed.TotalMilliseconds;
             var answered = output.Split('\n').Count(line => line.StartsWith("Chassis Power is", StringComparison.Ordinal));
             if (exitCode != 0 || answered != commands)
@@ -311,7 +318,7 @@ internal static class BmcBenchmark
     }
 
     /// <summary>One ipmitool process (lanplus, 1 s timeout, 3 retries) running <paramref name="command"/> (default: power status).</summary>
-    private static async Task<(int ExitCode, string Output, string Error)> Ipmitool(LabFiles lab, int machine, int suite, params string[] command)
+    private static async Task<(int ExitCode, string Output, string Error)> Ipmitool(LabFiles lab, int machine, int suite, string? home = null, params string[] command)
     {
         var credentials = lab.Config.Credentials;
         var start = new ProcessStartInfo("/usr/bin/ipmitool")
@@ -324,6 +331,11 @@ internal static class BmcBenchmark
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (home is not null)
+        {
+            start.Environment["HOME"] = home;
+        }
+
         foreach (var argument in command.Length == 0 ? ["power", "status"] : command)
         {
             start.ArgumentList.Add(argument);
@@ -404,7 +416,15 @@ internal static class BmcBenchmark
                 Machines = [.. list.Select(m => new BmcMachineConfig(m.Uuid, m.Name, ports[m.Name]))],
             };
             BmcConfigFile.Write(Path.Combine(ConfigDirectory, BmcConfigFile.FileName(workspace)), Config);
+            var registry = Path.Combine(TrimmedRegistryHome, ".local", "usr", "share", "misc", "enterprise-numbers.txt");
+            Directory.CreateDirectory(Path.GetDirectoryName(registry)!);
+
+            // One entry in the registry's format: ipmitool refuses an empty file ("Failed to initialize the OEM info dictionary").
+            File.WriteAllText(registry, "0\n  Reserved\n");
         }
+
+        /// <summary>A HOME for ipmitool whose per-user enterprise-number registry has one entry (see MeasureIpmitoolAsync).</summary>
+        public string TrimmedRegistryHome => Path.Combine(_directory, "ipmitool-home");
 
         public BmcWorkspaceConfig Config { get; }
 

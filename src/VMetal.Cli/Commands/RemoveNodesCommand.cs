@@ -25,10 +25,12 @@ public sealed class RemoveNodesCommand : CommandBase
             throw new UsageException("remove-nodes: give at least one node name, e.g. compute-1,compute-2");
         await using var lab = await LabSession.OpenAsync(context, cancellationToken);
         var result = await lab.Engine.RemoveNodesAsync(context.WorkspaceName, context.Get(LabSession.LabPrefix), names, new ConsoleProgress(context.Output, context.Output.Verbose), cancellationToken);
-        // Ironic and Ansible must not be handed nodes that no longer exist.
+        // Ironic, Ansible and the BMC service must not be handed nodes that no longer exist.
+        var removed = names.ToHashSet(StringComparer.Ordinal);
         var files = new Outputs.WorkspaceFiles(context.WorkspaceDirectory);
-        foreach (var file in Outputs.OutputWriter.RemoveNodes(files, names.ToHashSet(StringComparer.Ordinal)))
+        foreach (var file in Outputs.OutputWriter.RemoveNodes(files, removed))
             context.Output.Detail($"rewrote {file}");
-        return TeardownOutput.Report(context, result, string.Join(", ", names));
+        var bmcSteps = await new Deployment.BmcDeployer(lab.Host).RemoveMachinesAsync(context.WorkspaceName, removed, cancellationToken);
+        return TeardownOutput.Report(context, result, string.Join(", ", names), bmcSteps: bmcSteps);
     }
 }

@@ -27,7 +27,12 @@ internal static class TeardownOutput
         else
             context.Output.Success($"removed {what}: {result.Applied.Count(a => a.Error is null)} object(s)");
         foreach (var step in bmcSteps ?? [])
-            context.Output.Info($"virtual BMCs: {step.Detail}");
+        {
+            if (step.Changed)
+                context.Output.Info($"virtual BMCs: {step.Detail}");
+            else
+                context.Output.Detail($"virtual BMCs, unchanged {step.Name}: {step.Detail}");
+        }
         return ExitCodes.Success;
     }
 }

@@ -24,6 +24,11 @@ public sealed record BmcRequest(BmcProtocols Protocols, string ListenAddress, st
 /// <summary>A change the deployment made (or found unnecessary), like a plan line.</summary>
 public sealed record BmcStep(string Name, bool Changed, string Detail);
 
+/// <summary>What <c>vmetal status</c> shows of a workspace's BMCs.</summary>
+/// <param name="Config">The workspace's configuration on the host; null when it has no BMCs (<c>--bmc none</c>, or never deployed).</param>
+/// <param name="ServiceRunning">Whether the host's BMC service (serving every workspace) runs.</param>
+public sealed record BmcServiceStatus(BmcWorkspaceConfig? Config, bool ServiceRunning);
+
 public sealed record BmcDeployment(IReadOnlyList<BmcNodeEndpoint> Endpoints, IReadOnlyList<BmcStep> Steps);
 
 /// <summary>The BMC binary to deploy is missing or unusable (bad input: nothing was changed).</summary>
@@ -111,13 +116,59 @@ public sealed class BmcDeployer(IHostConnection host)
         return steps;
     }
 
+    /// <summary>
+    /// Takes machines out of the workspace's BMC configuration (remove-nodes): the running service drops their endpoints
+    /// and the freed IPMI ports can go to later nodes. No configuration, or none of the names in it: nothing to do.
+    /// </summary>
+    public async Task<IReadOnlyList<BmcStep>> RemoveMachinesAsync(string workspace, IReadOnlySet<string> names, CancellationToken cancellationToken)
+    {
+        WorkspaceRecord.RequireValidName(workspace);
+        var current = (await ReadConfigsAsync(cancellationToken)).FirstOrDefault(c => c.Workspace == workspace);
+        if (current is null || !current.Machines.Any(m => names.Contains(m.Name)))
+            return [];
+        var remaining = current with { Machines = [.. current.Machines.Where(m => !names.Contains(m.Name))] };
+        var path = $"{ConfigDirectory}/{BmcConfigFile.FileName(workspace)}";
+        await host.WriteFileAsync(path, BmcConfigFile.Serialize(remaining), new FileWriteOptions { Sudo = true, Mode = Convert.ToInt32("600", 8) },
+            cancellationToken);
+        var removed = current.Machines.Count - remaining.Machines.Count;
+        return [new BmcStep("bmc-config", true, $"{path}: {removed} machine(s) removed, {remaining.Machines.Count} left")];
+    }
+
     /// <summary>The configurations of every workspace on the host, in one round trip.</summary>
     public async Task<IReadOnlyList<BmcWorkspaceConfig>> ReadConfigsAsync(CancellationToken cancellationToken)
     {
-        var result = await host.RunCheckedAsync(HostCommand.AsRoot(
-            $"for f in {ConfigDirectory}/*.json; do [ -e \"$f\" ] || continue; printf '\\036%s\\n' \"$f\"; cat \"$f\"; done"), cancellationToken);
+        var result = await host.RunCheckedAsync(HostCommand.AsRoot(PrintConfigs), cancellationToken);
+        return ParseConfigs(result.Stdout);
+    }
+
+    /// <summary>The workspace's BMC configuration (null: it has none) and whether the service runs, in one round trip.</summary>
+    public async Task<BmcServiceStatus> ReadStatusAsync(string workspace, CancellationToken cancellationToken)
+    {
+        var script = $$"""
+            {{PrintConfigs}}
+            printf '\036service\n'
+            if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
+              systemctl is-active --quiet {{Unit}} && echo running || echo stopped
+            else
+              pid=$(cat {{SupervisorPidFile}} 2>/dev/null || true)
+              [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -qF 'bmc serve' /proc/$pid/cmdline && echo running || echo stopped
+            fi
+            """;
+        var result = await host.RunCheckedAsync(HostCommand.AsRoot(script), cancellationToken);
+        var marker = result.Stdout.LastIndexOf("\u001eservice\n", StringComparison.Ordinal);
+        var configs = ParseConfigs(marker < 0 ? result.Stdout : result.Stdout[..marker]);
+        var running = marker >= 0 && result.Stdout[marker..].Contains("running", StringComparison.Ordinal);
+        return new BmcServiceStatus(configs.FirstOrDefault(c => c.Workspace == workspace), running);
+    }
+
+    /// <summary>Each configuration file as a record separator (0x1e), its path, a newline and its content.</summary>
+    private const string PrintConfigs =
+        $"for f in {ConfigDirectory}/*.json; do [ -e \"$f\" ] || continue; printf '\\036%s\\n' \"$f\"; cat \"$f\"; done";
+
+    private static List<BmcWorkspaceConfig> ParseConfigs(string output)
+    {
         var configs = new List<BmcWorkspaceConfig>();
-        foreach (var chunk in result.Stdout.Split('\u001e', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var chunk in output.Split('\u001e', StringSplitOptions.RemoveEmptyEntries))
         {
             var newline = chunk.IndexOf('\n', StringComparison.Ordinal);
             if (newline > 0)
@@ -230,7 +281,8 @@ public sealed class BmcDeployer(IHostConnection host)
             rm -f {{SupervisorPidFile}}
             """;
         var result = await host.RunCheckedAsync(HostCommand.AsRoot(script), cancellationToken);
-        return new BmcStep("bmc-service", result.Stdout.Contains("stopped", StringComparison.Ordinal), "stopped: no workspace uses it any more");
+        var stopped = result.Stdout.Contains("stopped", StringComparison.Ordinal);
+        return new BmcStep("bmc-service", stopped, stopped ? "stopped: no workspace uses it any more" : "not running (no workspace uses it)");
     }
 
     /// <summary>Waits until every IPMI port and the Redfish port of the workspace listen (the service reloads within a second or two).</summary>

@@ -61,6 +61,38 @@ public sealed class BmcDeploymentTests(SandboxFixture sandbox)
         Assert.Equal(string.Empty, (await sandbox.RunAsync($"ls /etc/vmetal/bmc/{lab.Workspace}.json 2>/dev/null", sudo: true)).Stdout);
     }
 
+    [Fact]
+    public async Task Remove_nodes_takes_the_node_out_of_the_bmc_service_and_status_shows_the_remaining_endpoints()
+    {
+        var binary = VMetalBinary.Require();
+        await using var lab = new TestLab(sandbox, "bmcrm");
+        await lab.RunCheckedAsync([.. lab.Args("up"), "--prefix", lab.Prefix, "--topology-nodes", "compute:2", "-e", "override.compute.memory=128",
+            "-e", "override.compute.disks.disk1.size=1G", "--bmc", "ipmi", "--bmc-binary", binary]);
+        var kept = Instack(lab).Single(n => n.Name == $"{lab.Prefix}-compute-0");
+        var removed = Instack(lab).Single(n => n.Name == $"{lab.Prefix}-compute-1");
+        Assert.Contains("Chassis Power is off", await IpmiAsync(removed, "power", "status"));
+
+        var removal = await lab.RunCheckedAsync([.. lab.Args("remove-nodes"), removed.Name, "-o", "json"]);
+        using (var result = JsonDocument.Parse(removal.Stdout))
+            Assert.Contains(result.RootElement.GetProperty("bmc").GetProperty("steps").EnumerateArray(),
+                step => step.GetProperty("name").GetString() == "bmc-config" && step.GetProperty("status").GetString() == "changed");
+        var config = (await sandbox.RunAsync($"cat /etc/vmetal/bmc/{lab.Workspace}.json", sudo: true)).Stdout;
+        Assert.Contains(kept.Name, config, StringComparison.Ordinal);
+        Assert.DoesNotContain(removed.Name, config, StringComparison.Ordinal);
+        var gone = await sandbox.RunInNetworkNamespaceAsync("ipmitool",
+            ["-I", "lanplus", "-H", removed.Address, "-p", removed.Port, "-U", removed.User, "-P", removed.Password, "-R", "1", "-N", "2", "power", "status"]);
+        Assert.NotEqual(0, gone.ExitCode);
+        Assert.Contains("Chassis Power is off", await IpmiAsync(kept, "power", "status"));
+
+        // status shows where each node's BMC answers (the password stays in the workspace files).
+        var status = await lab.RunCheckedAsync([.. lab.Args("status"), "-o", "json"]);
+        using var document = JsonDocument.Parse(status.Stdout);
+        var bmc = document.RootElement.GetProperty("nodes").EnumerateArray().Single().GetProperty("bmc");
+        Assert.Equal((kept.Address, kept.Port), (bmc.GetProperty("ipmiAddress").GetString(), bmc.GetProperty("ipmiPort").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.True(document.RootElement.GetProperty("bmc").GetProperty("serviceRunning").GetBoolean());
+        Assert.DoesNotContain(kept.Password, status.Stdout, StringComparison.Ordinal);
+    }
+
     private sealed record InstackNode(string Name, string Type, string Address, string Port, string User, string Password);
 
     private static List<InstackNode> Instack(TestLab lab)
