@@ -44,12 +44,12 @@ public static class GlobalOptions
         DefaultValueFactory = _ => 10,
     };
 
-    public static readonly Option<string> Workspace = new("--workspace")
+    // Defaults are described rather than set with DefaultValueFactory: help would print the value as well ("[default: Text]").
+    public static readonly Option<string?> Workspace = new("--workspace")
     {
-        Description = "Workspace name: keeps this lab's outputs and ownership apart from others [env: VMETAL_WORKSPACE]",
+        Description = "Workspace name: keeps this lab's outputs and ownership apart from others [env: VMETAL_WORKSPACE; default: default]",
         HelpName = "name",
         Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VMETAL_WORKSPACE") is { Length: > 0 } name ? name : "default",
     };
 
     public static readonly Option<string?> WorkspaceDir = new("--workspace-dir")
@@ -61,10 +61,9 @@ public static class GlobalOptions
 
     public static readonly Option<OutputFormat> Output = new("--output", "-o")
     {
-        Description = "Output format: text for humans, json for machines (results on stdout, chatter on stderr)",
+        Description = "Output format: text for humans, json for machines (results on stdout, chatter on stderr) [default: text]",
         HelpName = "text|json",
         Recursive = true,
-        DefaultValueFactory = _ => OutputFormat.Text,
         // Our own message: the parser's default names the .NET enum type.
         CustomParser = result => ParseOutputFormat(result),
     };

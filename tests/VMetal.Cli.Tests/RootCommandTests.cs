@@ -16,6 +16,19 @@ public sealed class RootCommandTests
     }
 
     [Fact]
+    public async Task Help_states_each_default_once_in_the_words_the_option_accepts()
+    {
+        var result = await CliRunner.RunAsync("status", "--help");
+
+        var lines = result.Stdout.Split('\n');
+        Assert.Contains("[default: text]", lines.Single(l => l.TrimStart().StartsWith("-o, --output", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.DoesNotContain("[default: Text]", result.Stdout, StringComparison.Ordinal);
+        var workspace = lines.Single(l => l.TrimStart().StartsWith("--workspace ", StringComparison.Ordinal));
+        Assert.Equal(2, workspace.Split("default:").Length);
+        Assert.DoesNotContain("] [", workspace, StringComparison.Ordinal); // one bracket for the environment variable and the default
+    }
+
+    [Fact]
     public async Task Version_prints_the_version()
     {
         var result = await CliRunner.RunAsync("--version");

@@ -18,7 +18,7 @@ public sealed class CommandContext(ParseResult parseResult, IConsoleOutput outpu
 
     public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);
 
-    public string WorkspaceName => Get(GlobalOptions.Workspace) ?? "default";
+    public string WorkspaceName => Get(GlobalOptions.Workspace) ?? (Environment.GetEnvironmentVariable("VMETAL_WORKSPACE") is { Length: > 0 } name ? name : "default");
 
     /// <summary>
     /// Checks the options every command has before anything runs: the workspace name becomes file
