@@ -58,8 +58,8 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
     {
         var backend = new LibvirtMachineBackend(
             transport, clientOptions ?? new LibvirtClientOptions(), mediaDirectory, loggerFactory.CreateLogger<LibvirtMachineBackend>());
-        var events = await backend.ConnectAndLoadAsync(cancellationToken).ConfigureAwait(false);
-        backend._supervisor = Task.Run(() => backend.SuperviseAsync(events));
+        var subscriptions = await backend.ConnectAndLoadAsync(cancellationToken).ConfigureAwait(false);
+        backend._supervisor = Task.Run(() => backend.SuperviseAsync(subscriptions));
         return backend;
     }
 
@@ -172,13 +172,18 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
     private static bool IsOn(DomainState state) => state is DomainState.Running or DomainState.Blocked or DomainState.Paused
         or DomainState.Shutdown or DomainState.PmSuspended;
 
-    private async Task<LibvirtEventStream<DomainLifecycleEvent>> ConnectAndLoadAsync(CancellationToken cancellationToken)
+    /// <summary>The event streams of one connection; both end when it does.</summary>
+    private sealed record Subscriptions(LibvirtEventStream<DomainLifecycleEvent> Lifecycle, LibvirtEventStream<DomainRebootEvent> Reboots);
+
+    private async Task<Subscriptions> ConnectAndLoadAsync(CancellationToken cancellationToken)
     {
         var client = await LibvirtClient.ConnectAsync(_transport, _clientOptions, cancellationToken).ConfigureAwait(false);
         try
         {
             // Subscribe before listing: an event that races the listing is then applied after it, never lost.
-            var events = await client.SubscribeDomainLifecycleEventsAsync(null, cancellationToken).ConfigureAwait(false);
+            var events = new Subscriptions(
+                await client.SubscribeDomainLifecycleEventsAsync(null, cancellationToken).ConfigureAwait(false),
+                await client.SubscribeDomainRebootEventsAsync(null, cancellationToken).ConfigureAwait(false));
             var domains = await client.ListAllDomainsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(domains.Select(domain => RefreshAsync(client, domain, definition: true, cancellationToken))).ConfigureAwait(false);
             foreach (var gone in _machines.Keys.Except(domains.Select(d => d.Uuid)).ToList())
@@ -198,21 +203,24 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
     }
 
     /// <summary>Applies events until the connection ends, then reconnects (with backoff) and starts over.</summary>
-    private async Task SuperviseAsync(LibvirtEventStream<DomainLifecycleEvent> events)
+    private async Task SuperviseAsync(Subscriptions events)
     {
         var delay = TimeSpan.FromSeconds(1);
         while (!_stop.IsCancellationRequested)
         {
             var client = _client!;
+            // Resets are handled on their own task: one may restart a domain, whose lifecycle events this loop applies meanwhile.
+            var reboots = Task.Run(() => ApplyRebootsAsync(client, events.Reboots));
             try
             {
-                await foreach (var lifecycle in events.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+                await foreach (var lifecycle in events.Lifecycle.ReadAllAsync(_stop.Token).ConfigureAwait(false))
                 {
                     await ApplyEventAsync(client, lifecycle).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
+                await reboots.ConfigureAwait(false);
                 return;
             }
             catch (LibvirtConnectionException error)
@@ -222,6 +230,7 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
 
             _client = null;
             await client.DisposeAsync().ConfigureAwait(false);
+            await reboots.ConfigureAwait(false);
             while (!_stop.IsCancellationRequested)
             {
                 try
@@ -242,6 +251,52 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A reset (the guest rebooting itself, GracefulRestart, <c>virsh reset</c>) keeps the QEMU process, and with it the boot
+    /// order and firmware the domain started with; real firmware reads the BMC's boot device at every reset. So a reset of a
+    /// domain whose boot settings changed since it started becomes a cold restart, which starts from the current definition.
+    /// </summary>
+    private async Task ApplyRebootsAsync(LibvirtClient client, LibvirtEventStream<DomainRebootEvent> reboots)
+    {
+        try
+        {
+            await foreach (var reboot in reboots.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await LockedAsync(reboot.Domain.Uuid, () => RestartIfBootChangedAsync(client, reboot.Domain), _stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception error) when (error is LibvirtException and not LibvirtConnectionException or System.Xml.XmlException or InvalidOperationException)
+                {
+                    LogRebootFailed(reboot.Domain.Name, error.Message);
+                }
+            }
+        }
+        catch (Exception error) when (error is OperationCanceledException or LibvirtConnectionException)
+        {
+            // Stopping, or the connection ended: the lifecycle loop reconnects and subscribes again.
+        }
+    }
+
+    private async Task RestartIfBootChangedAsync(LibvirtClient client, DomainRef domain)
+    {
+        if (Find(domain.Uuid) is null)
+        {
+            return; // not a machine this BMC serves
+        }
+
+        var persistent = await DefinitionAsync(client, domain, DomainXmlFlags.Inactive, _stop.Token).ConfigureAwait(false);
+        var live = await DefinitionAsync(client, domain, DomainXmlFlags.None, _stop.Token).ConfigureAwait(false);
+        if (live.BootOrder.SequenceEqual(persistent.BootOrder) && live.Mode == persistent.Mode)
+        {
+            return;
+        }
+
+        LogColdRestart(domain.Name);
+        await client.DomainDestroyAsync(domain, cancellationToken: _stop.Token).ConfigureAwait(false);
+        await client.DomainCreateAsync(domain, cancellationToken: _stop.Token).ConfigureAwait(false);
     }
 
     private async Task ApplyEventAsync(LibvirtClient client, DomainLifecycleEvent lifecycle)
@@ -488,6 +543,12 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reconnecting to libvirt failed: {Reason}; next try in {Delay}")]
     private partial void LogReconnectFailed(string reason, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Domain} was reset after its boot device or mode changed: restarted cold so the firmware uses them")]
+    private partial void LogColdRestart(string domain);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restarting {Domain} after its reset failed: {Reason}")]
+    private partial void LogRebootFailed(string domain, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Applying libvirt event {Event} of {Domain} failed: {Reason}")]
     private partial void LogEventFailed(string domain, DomainEventType @event, string reason);

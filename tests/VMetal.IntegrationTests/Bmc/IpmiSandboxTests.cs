@@ -63,6 +63,26 @@ public sealed class IpmiSandboxTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task AResetAfterABootDeviceChangeRestartsColdSoTheFirmwareUsesIt()
+    {
+        var ipmitool = Lab.Ipmitool(0, 17);
+        Ipmitool.AssertSays(await ipmitool.RunAsync("power on"), "Chassis Power Control: Up/On");
+        Assert.Equal("running", await SandboxBmcLab.EventuallyAsync(() => Lab.DomStateAsync(0), "running"));
+        var startedId = await Lab.DomIdAsync(0);
+
+        // Boot settings unchanged: a reset (what the guest's own reboot does) stays a warm reset of the same QEMU process.
+        await Lab.VirshOnAsync("reset", 0);
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev disk options=persistent"), "Set Boot Device to disk");
+        Assert.Equal(startedId, await Lab.DomIdAsync(0));
+        Assert.Equal("nic,disk once=False bios", Describe(await Lab.BootAsync(0, running: true)));
+
+        // Changed since the start: QEMU would boot the old order again, so the BMC turns the reset into a cold restart.
+        await Lab.VirshOnAsync("reset", 0);
+        await RestartedAsync(0, startedId);
+        Assert.Equal("disk,nic once=False bios", Describe(await Lab.BootAsync(0, running: true)));
+    }
+
+    [Fact]
     public async Task BootdevCdromOnADomainWithoutADriveAddsAnEmptyOne()
     {
         var ipmitool = Lab.Ipmitool(0, 17);

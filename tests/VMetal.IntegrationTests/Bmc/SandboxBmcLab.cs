@@ -116,11 +116,11 @@ internal sealed class SandboxBmcLab : IAsyncDisposable
 
     /// <summary>
     /// The persistent boot order as virsh shows it (<c>dumpxml --inactive</c>): "nic", "disk", "cdrom" in order, and
-    /// whether a boot-once note is pending.
+    /// whether a boot-once note is pending. With <paramref name="running"/>, the order the running instance booted with.
     /// </summary>
-    public async Task<(IReadOnlyList<string> Order, bool OncePending, string Firmware)> BootAsync(int machine)
+    public async Task<(IReadOnlyList<string> Order, bool OncePending, string Firmware)> BootAsync(int machine, bool running = false)
     {
-        var xml = XDocument.Parse(await _sandbox.VirshAsync("dumpxml", "--inactive", Name(machine)));
+        var xml = XDocument.Parse(running ? await _sandbox.VirshAsync("dumpxml", Name(machine)) : await _sandbox.VirshAsync("dumpxml", "--inactive", Name(machine)));
         var order = xml.Root!.Element("devices")!.Elements()
             .Where(device => device.Element("boot")?.Attribute("order") is not null)
             .OrderBy(device => int.Parse(device.Element("boot")!.Attribute("order")!.Value, System.Globalization.CultureInfo.InvariantCulture))
