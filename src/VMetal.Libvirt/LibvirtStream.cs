@@ -122,6 +122,7 @@ public sealed class LibvirtStream : IAsyncDisposable
         finally
         {
             _rpc.CloseStream(_serial);
+            _state.EndReads();
         }
     }
 

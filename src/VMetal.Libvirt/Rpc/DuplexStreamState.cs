@@ -28,6 +28,9 @@ internal sealed class DuplexStreamState(int bufferedPackets) : RpcStreamState
     /// <summary>Set when libvirtd reported an error on the stream or the connection failed.</summary>
     public Exception? Failure => _failure;
 
+    /// <summary>Ends reads on this side (the stream is closed), whether or not libvirtd confirms.</summary>
+    public void EndReads() => _incoming.Writer.TryComplete();
+
     /// <summary>From now on an OK packet confirms the client's finish or abort instead of marking the end of data.</summary>
     public void MarkClosing() => _closing = true;
 
