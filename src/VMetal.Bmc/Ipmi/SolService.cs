@@ -46,7 +46,7 @@ internal sealed partial class SolService : IAsyncDisposable
     private const byte AuxEncryption = 0x80;
     private const byte AuxAuthentication = 0x40;
 
-    // Guest output waiting for the console; beyond this the oldest is dropped, as a UART drops what nobody reads.
+    // Guest output waiting for the remote console; beyond this the machine's console is not read until it drains.
     private const int MaximumPending = 64 * 1024;
 
     private static readonly TimeSpan ReopenDelay = TimeSpan.FromSeconds(1);
@@ -394,6 +394,7 @@ internal sealed partial class SolService : IAsyncDisposable
         private Task _typist = Task.CompletedTask;
         private byte _nextSequence = 1;
         private IMachineConsole? _console;
+        private TaskCompletionSource _room = CompletedRoom();
 
         public Activation(SolService service, IpmiSession session, EndPoint remote)
         {
@@ -442,6 +443,11 @@ internal sealed partial class SolService : IAsyncDisposable
 
             var data = Pending.GetRange(0, Math.Min(Pending.Count, MaximumCharacters)).ToArray();
             Pending.RemoveRange(0, data.Length);
+            if (Pending.Count < MaximumPending)
+            {
+                _room.TrySetResult();
+            }
+
             var sequence = _nextSequence;
             _nextSequence = (byte)(_nextSequence % 15 + 1);
             InFlight = (sequence, data, 0, now);
@@ -501,7 +507,8 @@ internal sealed partial class SolService : IAsyncDisposable
                         int read;
                         while ((read = await console.ReadAsync(buffer, stop).ConfigureAwait(false)) > 0)
                         {
-                            Queue(buffer.AsSpan(0, read));
+                            // Backpressure: a slow remote console leaves the output in the machine console's buffer.
+                            await Queue(buffer.AsSpan(0, read)).WaitAsync(stop).ConfigureAwait(false);
                         }
                     }
                     finally
@@ -542,29 +549,41 @@ internal sealed partial class SolService : IAsyncDisposable
             }
         }
 
-        private void Queue(ReadOnlySpan<byte> output)
+        /// <summary>Queues output and sends it if nothing is in flight; completes when there is room for more.</summary>
+        private Task Queue(ReadOnlySpan<byte> output)
         {
             byte[]? next;
+            Task room;
             lock (_service._lock)
             {
                 if (_service._active != this)
                 {
-                    return;
+                    return Task.CompletedTask;
                 }
 
                 Pending.AddRange(output);
-                if (Pending.Count > MaximumPending)
+                next = TakeNextPacket(_service._time.GetTimestamp());
+                if (Pending.Count >= MaximumPending && _room.Task.IsCompleted)
                 {
-                    Pending.RemoveRange(0, Pending.Count - MaximumPending);
+                    _room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
 
-                next = TakeNextPacket(_service._time.GetTimestamp());
+                room = _room.Task;
             }
 
             if (next is not null)
             {
                 _ = _service.SendAsync(this, next);
             }
+
+            return room;
+        }
+
+        private static TaskCompletionSource CompletedRoom()
+        {
+            var room = new TaskCompletionSource();
+            room.SetResult();
+            return room;
         }
 
         /// <summary>Sends the unacknowledged packet again, the same sequence number and characters; gives up after the retries.</summary>

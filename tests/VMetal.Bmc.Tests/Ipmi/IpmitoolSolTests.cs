@@ -75,6 +75,23 @@ public sealed class IpmitoolSolTests : IpmitoolTest
     }
 
     [Fact]
+    public async Task ABurstLargerThanTheBmcsBufferArrivesWholeAndInOrder()
+    {
+        await Bmc.Backend.PowerAsync(Bmc.Machine.Id, PowerAction.On, CancellationToken.None);
+        await using var sol = Bmc.Ipmitool().StartSol();
+        await sol.WaitForAsync("[SOL Session operational", Wait);
+        await WaitForConsoleAsync();
+
+        // 100 kB at once, more than the 64 KiB the BMC queues: the rest waits in the console until ipmitool catches up.
+        var burst = string.Concat(Enumerable.Range(0, 100_000).Select(i => (char)('a' + (i % 26)))) + "|end";
+        Bmc.Backend.PrintToConsole(Bmc.Machine.Id, burst);
+
+        await sol.WaitForAsync("|end", TimeSpan.FromSeconds(30));
+        Assert.Contains(burst, sol.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await sol.QuitAsync(Wait));
+    }
+
+    [Fact]
     public async Task SolInfoShowsTheConfiguration()
     {
         var info = await Bmc.Ipmitool().RunAsync("sol info");
