@@ -20,6 +20,7 @@ public sealed class LibvirtStream : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private ReadOnlyMemory<byte> _unread;
     private int _closed;
+    private volatile bool _aborted;
 
     internal LibvirtStream(RpcConnection rpc, RemoteProcedure procedure, uint serial, DuplexStreamState state)
     {
@@ -36,7 +37,7 @@ public sealed class LibvirtStream : IAsyncDisposable
     /// <exception cref="LibvirtException">libvirtd reported an error on the stream, or the connection failed.</exception>
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (buffer.IsEmpty)
+        if (buffer.IsEmpty || _aborted)
             return 0;
         while (_unread.IsEmpty)
         {
@@ -86,8 +87,12 @@ public sealed class LibvirtStream : IAsyncDisposable
     /// <summary>Ends the stream normally (virStreamFinish) and waits for libvirtd to confirm.</summary>
     public Task FinishAsync(CancellationToken cancellationToken = default) => CloseAsync(MessageStatus.Ok, cancellationToken);
 
-    /// <summary>Ends the stream at once (virStreamAbort) and waits for libvirtd to confirm.</summary>
-    public Task AbortAsync(CancellationToken cancellationToken = default) => CloseAsync(MessageStatus.Error, cancellationToken);
+    /// <summary>Ends the stream at once (virStreamAbort) and waits for libvirtd to confirm; data not read yet is discarded.</summary>
+    public Task AbortAsync(CancellationToken cancellationToken = default)
+    {
+        _aborted = true;
+        return CloseAsync(MessageStatus.Error, cancellationToken);
+    }
 
     /// <summary>Aborts the stream unless it was closed already; waits at most a few seconds and never throws.</summary>
     public async ValueTask DisposeAsync()

@@ -76,14 +76,16 @@ public class ConsoleStreamTests
     }
 
     [Fact]
-    public async Task Abort_sends_a_stream_error_packet_and_waits_for_libvirtds_confirmation()
+    public async Task Abort_sends_a_stream_error_packet_waits_for_libvirtds_confirmation_and_discards_unread_data()
     {
         await using var server = new FakeLibvirtServer();
-        OpenConsoleSending(server);
+        OpenConsoleSending(server, "never read");
         server.ConfirmStreamCloses = false;
+        server.Handle(RemoteProcedure.ConnectGetVersion, r => r.ReplyAsync(w => w.WriteUHyper(9_000_000)));
         await using var client = await server.ConnectClientAsync();
         var console = await client.DomainOpenConsoleAsync(Domain, cancellationToken: Ct);
         var call = await server.NextAsync(RemoteProcedure.DomainOpenConsole);
+        await client.GetVersionAsync(Ct); // answered after the data: it has been received
 
         var abort = console.AbortAsync(Ct);
 
