@@ -24,6 +24,7 @@ internal sealed partial class IpmiEndpoint : IAsyncDisposable
         _sessions = sessions;
         _logger = logger;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        responder.Sol.AttachSender(SendAsync, LocalEndPoint.Port);
         _loop = Task.Run(ReceiveLoopAsync);
     }
 
@@ -53,11 +54,21 @@ internal sealed partial class IpmiEndpoint : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _responder.Sol.DisposeAsync().ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         _socket.Dispose();
         await _loop.ConfigureAwait(false);
         _stop.Dispose();
         _sessions.Dispose();
+    }
+
+    /// <summary>A datagram the BMC sends on its own (Serial-over-LAN output), from the same port as its answers.</summary>
+    private async ValueTask SendAsync(byte[] datagram, EndPoint remote)
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _socket.SendToAsync(datagram, SocketFlags.None, remote, _stop.Token).ConfigureAwait(false);
+        }
     }
 
     private async Task ReceiveLoopAsync()

@@ -11,7 +11,7 @@ namespace VMetal.Bmc.Ipmi;
 /// encrypted IPMI messages. Anything malformed, unauthenticated or out of sequence yields no answer.
 /// </summary>
 internal sealed partial class IpmiResponder(
-    IpmiCredentials credentials, Guid bmcGuid, MachineCommands commands, IpmiSessionTable sessions, ILogger logger)
+    IpmiCredentials credentials, Guid bmcGuid, MachineCommands commands, IpmiSessionTable sessions, SolService sol, ILogger logger)
 {
     private const byte CloseSession = 0x3C;
     private const int RandomLength = 16;
@@ -20,6 +20,9 @@ internal sealed partial class IpmiResponder(
     private readonly byte[] _guid = bmcGuid.ToByteArray();
 
     public IpmiCredentials Credentials { get; set; } = credentials;
+
+    /// <summary>The machine's Serial-over-LAN, which also sends packets of its own.</summary>
+    public SolService Sol => sol;
 
     public async Task<byte[]?> HandleAsync(ReadOnlyMemory<byte> datagram, EndPoint remote, CancellationToken cancellationToken)
     {
@@ -46,6 +49,11 @@ internal sealed partial class IpmiResponder(
         if (header.PayloadType == PayloadType.Ipmi && header.SessionId != 0)
         {
             return await HandleSessionAsync(datagram, header, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (header.PayloadType == PayloadType.Sol)
+        {
+            return HandleSolPacket(datagram, header);
         }
 
         // Before a session exists nothing is signed, so the header must not claim otherwise.
@@ -239,6 +247,10 @@ internal sealed partial class IpmiResponder(
         {
             response = SessionCommands.Handle(request, session, sessions, Credentials.UserName);
         }
+        else if (SolService.Handles(request))
+        {
+            response = sol.Handle(request, session);
+        }
         else if (request.NetFn == NetFns.App && request.Command == CloseSession)
         {
             response = CloseSessionResponse(session, request.Data);
@@ -257,6 +269,24 @@ internal sealed partial class IpmiResponder(
         }
 
         return packet;
+    }
+
+    /// <summary>A SOL packet: only inside an active session, signed and encrypted like any other; answered with its acknowledgement.</summary>
+    private byte[]? HandleSolPacket(ReadOnlyMemory<byte> datagram, RmcpPlusHeader header)
+    {
+        var session = header.SessionId == 0 ? null : sessions.Find(header.SessionId);
+        if (session is not { Stage: SessionStage.Active, Crypto: { } crypto }
+            || !RmcpCodec.TryOpen(datagram.Span, header, crypto, out var payload)
+            || !session.AcceptInboundSequence(header.Sequence))
+        {
+            return null;
+        }
+
+        sessions.Touch(session);
+        var acknowledgement = sol.HandlePacket(session, payload);
+        return acknowledgement is null
+            ? null
+            : RmcpCodec.WritePlus((byte)PayloadType.Sol, session.ConsoleId, session.NextOutboundSequence(), acknowledgement, crypto);
     }
 
     private static bool IsRetry(IpmiRequest request, IpmiRequest previous) =>

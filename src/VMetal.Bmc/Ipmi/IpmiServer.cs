@@ -139,7 +139,8 @@ internal sealed partial class IpmiServer : IAsyncDisposable
     {
         var sessions = new IpmiSessionTable(_time, _options.SessionLimits);
         var commands = new MachineCommands(_backend, binding.MachineId, binding.EndPoint.Address, _options, _time, _loggerFactory.CreateLogger<MachineCommands>());
-        var responder = new IpmiResponder(binding.Credentials, binding.MachineId, commands, sessions, _loggerFactory.CreateLogger<IpmiResponder>());
+        var sol = new SolService(_backend, binding.MachineId, sessions, _time, _loggerFactory.CreateLogger<SolService>());
+        var responder = new IpmiResponder(binding.Credentials, binding.MachineId, commands, sessions, sol, _loggerFactory.CreateLogger<IpmiResponder>());
         try
         {
             var endpoint = IpmiEndpoint.Start(binding.EndPoint, responder, sessions, _loggerFactory.CreateLogger<IpmiEndpoint>());

@@ -9,6 +9,7 @@ internal sealed class IpmiSession : IDisposable
     private uint _highestInbound;
     private uint _seenInbound;
     private uint _outbound;
+    private readonly CancellationTokenSource _closed = new();
 
     public IpmiSession(uint managedId, byte handle, uint consoleId, CipherSuite suite, Privilege maximumPrivilege, DateTimeOffset now)
     {
@@ -89,16 +90,19 @@ internal sealed class IpmiSession : IDisposable
     /// <summary>Sequence numbers of our packets start at 1 and skip 0 on wrap.</summary>
     public uint NextOutboundSequence()
     {
-        _outbound++;
-        if (_outbound == 0)
-        {
-            _outbound = 1;
-        }
-
-        return _outbound;
+        // Serial-over-LAN sends from other tasks than the endpoint's loop.
+        var next = Interlocked.Increment(ref _outbound);
+        return next != 0 ? next : Interlocked.Increment(ref _outbound);
     }
 
-    public void Dispose() => Crypto?.Dispose();
+    /// <summary>Cancelled when the session ends (closed, timed out or evicted): what it activated ends with it.</summary>
+    public CancellationToken Closed => _closed.Token;
+
+    public void Dispose()
+    {
+        _closed.Cancel();
+        Crypto?.Dispose();
+    }
 }
 
 internal enum SessionStage

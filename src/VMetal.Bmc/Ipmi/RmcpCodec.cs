@@ -194,6 +194,8 @@ internal readonly record struct RmcpPlusHeader(byte PayloadTypeByte, uint Sessio
 internal enum PayloadType : byte
 {
     Ipmi = 0x00,
+    /// <summary>Serial-over-LAN (section 15): console characters both ways, once activated in a session.</summary>
+    Sol = 0x01,
     OpenSessionRequest = 0x10,
     OpenSessionResponse = 0x11,
     Rakp1 = 0x12,

@@ -17,6 +17,10 @@ internal sealed class SessionCrypto : IDisposable
     private readonly byte[] _k1;
     private readonly Aes _aes;
 
+    // Serial-over-LAN sends from its own tasks while the endpoint's loop answers requests: one cipher user at a time.
+    private readonly Lock _lock = new();
+    private bool _disposed;
+
     public SessionCrypto(CipherSuite suite, ReadOnlySpan<byte> sessionIntegrityKey)
     {
         Suite = suite;
@@ -48,7 +52,12 @@ internal sealed class SessionCrypto : IDisposable
         padded[^1] = (byte)padLength;
         var result = new byte[AesBlock + padded.Length];
         RandomNumberGenerator.Fill(result.AsSpan(0, AesBlock));
-        _aes.EncryptCbc(padded, result.AsSpan(0, AesBlock), result.AsSpan(AesBlock), PaddingMode.None);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _aes.EncryptCbc(padded, result.AsSpan(0, AesBlock), result.AsSpan(AesBlock), PaddingMode.None);
+        }
+
         return result;
     }
 
@@ -61,7 +70,17 @@ internal sealed class SessionCrypto : IDisposable
             return null;
         }
 
-        var padded = _aes.DecryptCbc(ivAndCipherText[AesBlock..], ivAndCipherText[..AesBlock], PaddingMode.None);
+        byte[] padded;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return null;
+            }
+
+            padded = _aes.DecryptCbc(ivAndCipherText[AesBlock..], ivAndCipherText[..AesBlock], PaddingMode.None);
+        }
+
         var padLength = padded[^1];
         if (padLength >= AesBlock || padLength >= padded.Length)
         {
@@ -80,5 +99,12 @@ internal sealed class SessionCrypto : IDisposable
         return padded[..dataLength];
     }
 
-    public void Dispose() => _aes.Dispose();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            _aes.Dispose();
+        }
+    }
 }

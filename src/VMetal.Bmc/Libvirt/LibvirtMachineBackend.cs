@@ -152,6 +152,36 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
         }
     }
 
+    /// <summary>
+    /// The domain's first console (its serial port), taken over from any other client that holds it (<c>virsh console</c>):
+    /// the BMC's serial-over-LAN is the console the lab's users asked for, and a holder that went away must not block it.
+    /// libvirt does not end the stream when the domain stops, so the console ends itself when the cache sees it off.
+    /// </summary>
+    public async Task<IMachineConsole> OpenConsoleAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (!_machines.TryGetValue(id, out var entry))
+        {
+            throw MachineOperationException.NotFound(id);
+        }
+
+        if (entry.Machine.Power != PowerState.On)
+        {
+            throw new MachineOperationException(MachineErrorKind.InvalidState, $"{entry.Domain.Name} is off; its console is silent");
+        }
+
+        var client = _client ?? throw new MachineOperationException(MachineErrorKind.Unavailable, "not connected to libvirt (reconnecting)");
+        try
+        {
+            var stream = await client.DomainOpenConsoleAsync(entry.Domain, null, DomainConsoleFlags.Force, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            return new LibvirtMachineConsole(this, id, stream);
+        }
+        catch (LibvirtException error)
+        {
+            throw Translate(id, error);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -478,17 +508,19 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
             }
             catch (LibvirtException error)
             {
-                throw error switch
-                {
-                    { IsNotFound: true } => MachineOperationException.NotFound(id),
-                    LibvirtConnectionException => new MachineOperationException(MachineErrorKind.Unavailable, error.Message, error),
-                    { IsOperationInvalid: true } => new MachineOperationException(MachineErrorKind.InvalidState, error.Message, error),
-                    { IsInvalidXml: true } => new MachineOperationException(MachineErrorKind.Unsupported, error.Message, error),
-                    _ => new MachineOperationException(MachineErrorKind.Unavailable, error.Message, error),
-                };
+                throw Translate(id, error);
             }
         }, cancellationToken);
     }
+
+    private static MachineOperationException Translate(Guid id, LibvirtException error) => error switch
+    {
+        { IsNotFound: true } => MachineOperationException.NotFound(id),
+        LibvirtConnectionException => new MachineOperationException(MachineErrorKind.Unavailable, error.Message, error),
+        { IsOperationInvalid: true } => new MachineOperationException(MachineErrorKind.InvalidState, error.Message, error),
+        { IsInvalidXml: true } => new MachineOperationException(MachineErrorKind.Unsupported, error.Message, error),
+        _ => new MachineOperationException(MachineErrorKind.Unavailable, error.Message, error),
+    };
 
     private async Task LockedAsync(Guid id, Func<Task> action, CancellationToken cancellationToken)
     {

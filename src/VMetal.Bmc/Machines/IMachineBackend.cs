@@ -25,6 +25,24 @@ public interface IMachineBackend
     Task InsertMediaAsync(Guid id, Uri image, CancellationToken cancellationToken);
 
     Task EjectMediaAsync(Guid id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Connects to the serial console of a running machine (what IPMI Serial-over-LAN carries). The console ends (reads
+    /// return 0) when the machine stops; open it again once it runs.
+    /// </summary>
+    /// <exception cref="MachineOperationException">NotFound; InvalidState while the machine is off; Unavailable when the hypervisor fails.</exception>
+    Task<IMachineConsole> OpenConsoleAsync(Guid id, CancellationToken cancellationToken);
+}
+
+/// <summary>A connection to a machine's serial console: one reader, one writer at a time. Dispose disconnects.</summary>
+public interface IMachineConsole : IAsyncDisposable
+{
+    /// <summary>What the machine printed; 0 once the console has ended (the machine stopped or the hypervisor dropped it).</summary>
+    ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken);
+
+    /// <summary>Types into the machine's serial port.</summary>
+    /// <exception cref="MachineOperationException">The console has ended (InvalidState) or the hypervisor failed (Unavailable).</exception>
+    Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 }
 
 /// <param name="Current">The new snapshot, or null when the machine disappeared.</param>

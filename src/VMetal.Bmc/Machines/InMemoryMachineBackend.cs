@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 
 namespace VMetal.Bmc.Machines;
 
@@ -80,6 +81,65 @@ public sealed class InMemoryMachineBackend : IMachineBackend
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// An echoing serial console, as a guest shell with echo on: what is typed comes back as output (and is kept for
+    /// <see cref="ConsoleInput"/>); <see cref="PrintToConsole"/> adds output of the guest's own. Refused while the machine is
+    /// off; every open console ends when the machine stops.
+    /// </summary>
+    public Task<IMachineConsole> OpenConsoleAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (!_machines.TryGetValue(id, out var machine))
+        {
+            throw MachineOperationException.NotFound(id);
+        }
+
+        lock (machine)
+        {
+            if (machine.Snapshot.Power != PowerState.On)
+            {
+                throw new MachineOperationException(MachineErrorKind.InvalidState, $"{machine.Snapshot.Name} is off; its console is silent");
+            }
+
+            var console = new SimulatedConsole(machine);
+            machine.Consoles.Add(console);
+            return Task.FromResult<IMachineConsole>(console);
+        }
+    }
+
+    /// <summary>Output of the guest: every console open on the machine reads it.</summary>
+    public void PrintToConsole(Guid id, string text)
+    {
+        if (!_machines.TryGetValue(id, out var machine))
+        {
+            throw MachineOperationException.NotFound(id);
+        }
+
+        lock (machine)
+        {
+            foreach (var console in machine.Consoles)
+            {
+                console.Print(System.Text.Encoding.UTF8.GetBytes(text));
+            }
+        }
+    }
+
+    /// <summary>Everything typed into the machine's consoles so far.</summary>
+    public string ConsoleInput(Guid id)
+    {
+        if (!_machines.TryGetValue(id, out var machine))
+        {
+            throw MachineOperationException.NotFound(id);
+        }
+
+        lock (machine)
+        {
+            return System.Text.Encoding.UTF8.GetString([.. machine.Input]);
+        }
+    }
+
+    /// <summary>How many consoles are connected to the machine now.</summary>
+    public int OpenConsoles(Guid id) => _machines.TryGetValue(id, out var machine) ? machine.OpenConsoleCount : 0;
+
     private void Update(Guid id, Action<SimulatedMachine> change)
     {
         if (!_machines.TryGetValue(id, out var machine))
@@ -105,6 +165,22 @@ public sealed class InMemoryMachineBackend : IMachineBackend
 
         public Machine Snapshot { get; private set; } = initial;
 
+        /// <summary>Open consoles; callers hold the machine's lock.</summary>
+        public List<SimulatedConsole> Consoles { get; } = [];
+
+        public List<byte> Input { get; } = [];
+
+        public int OpenConsoleCount
+        {
+            get
+            {
+                lock (this)
+                {
+                    return Consoles.Count;
+                }
+            }
+        }
+
         public void Apply(PowerAction action)
         {
             var isOn = Snapshot.Power == PowerState.On;
@@ -123,6 +199,7 @@ public sealed class InMemoryMachineBackend : IMachineBackend
                 case PowerAction.ForceOff:
                 case PowerAction.GracefulShutdown:
                     Snapshot = Snapshot with { Power = PowerState.Off };
+                    EndConsoles();
                     break;
             }
         }
@@ -155,9 +232,25 @@ public sealed class InMemoryMachineBackend : IMachineBackend
 
         public void SetMedia(VirtualMediaState media) => Snapshot = Snapshot with { Media = media };
 
+        /// <summary>A stopped machine's serial port goes away: its consoles end.</summary>
+        private void EndConsoles()
+        {
+            foreach (var console in Consoles)
+            {
+                console.End();
+            }
+
+            Consoles.Clear();
+        }
+
         /// <summary>A (re)boot uses up a "once" override, as real firmware does.</summary>
         private void Boot()
         {
+            if (Snapshot.Power == PowerState.On)
+            {
+                EndConsoles(); // a cold restart: the old instance's consoles end
+            }
+
             _onceTarget = null;
             Snapshot = Snapshot with { Power = PowerState.On, Boot = CurrentBoot(Snapshot.Boot.Mode) };
         }
@@ -165,5 +258,64 @@ public sealed class InMemoryMachineBackend : IMachineBackend
         private BootSettings CurrentBoot(BootMode mode) => _onceTarget is { } once
             ? new BootSettings(once, BootOverride.Once, mode)
             : new BootSettings(_persistentTarget, BootOverride.Continuous, mode);
+    }
+
+    /// <summary>One connection to a simulated serial console; the machine's lock guards writes to it.</summary>
+    private sealed class SimulatedConsole(SimulatedMachine machine) : IMachineConsole
+    {
+        private readonly Channel<byte[]> _output = Channel.CreateUnbounded<byte[]>();
+        private ReadOnlyMemory<byte> _unread;
+
+        public void Print(byte[] data) => _output.Writer.TryWrite(data);
+
+        public void End() => _output.Writer.TryComplete();
+
+        public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+        {
+            while (_unread.IsEmpty)
+            {
+                if (!await _output.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return 0;
+                }
+
+                if (_output.Reader.TryRead(out var chunk))
+                {
+                    _unread = chunk;
+                }
+            }
+
+            var count = Math.Min(buffer.Length, _unread.Length);
+            _unread[..count].CopyTo(buffer);
+            _unread = _unread[count..];
+            return count;
+        }
+
+        public Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            lock (machine)
+            {
+                if (!machine.Consoles.Contains(this))
+                {
+                    throw new MachineOperationException(MachineErrorKind.InvalidState, "the console has ended");
+                }
+
+                machine.Input.AddRange(data.Span);
+                Print(data.ToArray());
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            lock (machine)
+            {
+                machine.Consoles.Remove(this);
+            }
+
+            End();
+            return ValueTask.CompletedTask;
+        }
     }
 }

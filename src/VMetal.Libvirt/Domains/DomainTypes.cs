@@ -182,3 +182,14 @@ public enum DomainDeviceModifyFlags : uint
     /// <summary>For example ejects a CD whose tray the guest has locked.</summary>
     Force = 1 << 2,
 }
+
+/// <summary>virDomainConsoleFlags.</summary>
+[Flags]
+public enum DomainConsoleFlags : uint
+{
+    None = 0,
+    /// <summary>Takes the console over from another client that holds it (that client's stream ends).</summary>
+    Force = 1,
+    /// <summary>Refuses to open when the driver cannot guarantee exclusive access.</summary>
+    Safe = 2,
+}

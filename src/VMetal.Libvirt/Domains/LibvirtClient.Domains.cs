@@ -57,9 +57,32 @@ public sealed partial class LibvirtClient
         CancellationToken cancellationToken = default) =>
         CallAsync(RemoteProcedure.DomainReboot, (domain, (uint)methods), WriteDomainAndFlags, cancellationToken);
 
+    /// <summary>virDomainResume: lets a paused domain (e.g. one started with <see cref="DomainCreateFlags.Paused"/>) run.</summary>
+    public Task DomainResumeAsync(DomainRef domain, CancellationToken cancellationToken = default) =>
+        CallAsync(RemoteProcedure.DomainResume, domain, RemoteTypes.WriteDomain, cancellationToken);
+
     /// <summary>virDomainReset: hard reset, like pressing the reset button.</summary>
     public Task DomainResetAsync(DomainRef domain, CancellationToken cancellationToken = default) =>
         CallAsync(RemoteProcedure.DomainReset, (domain, 0u), WriteDomainAndFlags, cancellationToken);
+
+    /// <summary>
+    /// virDomainOpenConsole: connects to a running domain's console (<paramref name="deviceName"/> null: the first
+    /// console or serial port, as with <c>virsh console</c>). Read the guest's output and type into it through the
+    /// returned stream. libvirt (9.0 at least) does not end the stream when the domain is destroyed, its pty just goes
+    /// quiet: watch the domain's lifecycle events and abort the stream then. A domain that is not running is refused with
+    /// <see cref="LibvirtException.IsOperationInvalid"/>; a console another client holds is refused unless
+    /// <see cref="DomainConsoleFlags.Force"/> takes it over. Up to <paramref name="bufferedPackets"/> unread packets are
+    /// kept; older ones are dropped.
+    /// </summary>
+    public async Task<LibvirtStream> DomainOpenConsoleAsync(DomainRef domain, string? deviceName = null,
+        DomainConsoleFlags flags = DomainConsoleFlags.None, int bufferedPackets = 1024, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferedPackets, 1);
+        var (serial, state) = await _rpc.OpenStreamAsync(RemoteProcedure.DomainOpenConsole, (Domain: domain, Device: deviceName, Flags: flags),
+            static (w, a) => { RemoteTypes.WriteDomain(w, a.Domain); w.WriteOptionalString(a.Device); w.WriteUInt((uint)a.Flags); },
+            bufferedPackets, cancellationToken);
+        return new LibvirtStream(_rpc, RemoteProcedure.DomainOpenConsole, serial, state);
+    }
 
     /// <summary>virDomainInjectNMI: sends a non-maskable interrupt (a BMC's "diagnostic interrupt").</summary>
     public Task DomainInjectNmiAsync(DomainRef domain, CancellationToken cancellationToken = default) =>

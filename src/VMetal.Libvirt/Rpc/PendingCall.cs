@@ -49,14 +49,36 @@ internal sealed class PendingCall<T>(RemoteProcedure procedure, XdrDecoder<T> de
     public override void Fail(Exception exception) => _completion.TrySetException(exception);
 }
 
+/// <summary>The client side of a libvirt stream; the reader loop routes the stream's packets to it by serial.</summary>
+internal abstract class RpcStreamState
+{
+    /// <summary>A STREAM packet, or an ERROR reply libvirtd sent with the stream's serial after the opening call.</summary>
+    public abstract void OnPacket(MessageStatus status, ReadOnlySpan<byte> payload);
+
+    public abstract void Fail(Exception exception);
+
+    protected static LibvirtException ReadError(ReadOnlySpan<byte> payload)
+    {
+        var reader = new XdrReader(payload);
+        try
+        {
+            return RemoteError.Read(ref reader);
+        }
+        catch (LibvirtException exception)
+        {
+            return exception;
+        }
+    }
+}
+
 /// <summary>An upload stream: libvirtd confirms the end of data (or reports an error) with a STREAM packet.</summary>
-internal sealed class StreamState
+internal sealed class StreamState : RpcStreamState
 {
     private readonly TaskCompletionSource<bool> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task<bool> Finished => _finished.Task;
 
-    public void OnPacket(MessageStatus status, ReadOnlySpan<byte> payload)
+    public override void OnPacket(MessageStatus status, ReadOnlySpan<byte> payload)
     {
         switch (status)
         {
@@ -64,15 +86,7 @@ internal sealed class StreamState
                 _finished.TrySetResult(true);
                 break;
             case MessageStatus.Error:
-                var reader = new XdrReader(payload);
-                try
-                {
-                    _finished.TrySetException(RemoteError.Read(ref reader));
-                }
-                catch (LibvirtException exception)
-                {
-                    _finished.TrySetException(exception);
-                }
+                _finished.TrySetException(ReadError(payload));
                 break;
             // Data packets (CONTINUE) only flow towards the server in an upload.
         }
@@ -85,5 +99,5 @@ internal sealed class StreamState
             _finished.Task.GetAwaiter().GetResult();
     }
 
-    public void Fail(Exception exception) => _finished.TrySetException(exception);
+    public override void Fail(Exception exception) => _finished.TrySetException(exception);
 }

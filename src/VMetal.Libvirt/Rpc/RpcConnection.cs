@@ -25,7 +25,7 @@ internal sealed class RpcConnection : IAsyncDisposable
     private readonly TimeSpan _callTimeout;
     private readonly EventFrameHandler _onEvent;
     private readonly ConcurrentDictionary<uint, PendingCall> _pending = new();
-    private readonly ConcurrentDictionary<uint, StreamState> _streams = new();
+    private readonly ConcurrentDictionary<uint, RpcStreamState> _streams = new();
     private readonly Channel<OutgoingFrame> _outgoing =
         Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _shutdown = new();
@@ -107,6 +107,41 @@ internal sealed class RpcConnection : IAsyncDisposable
             ArrayPool<byte>.Shared.Return(chunk);
         }
     }
+
+    /// <summary>
+    /// Calls a procedure that opens a stream carrying data both ways (e.g. DOMAIN_OPEN_CONSOLE). The stream is
+    /// registered before the call, so data libvirtd sends right behind its reply is not lost.
+    /// </summary>
+    public async Task<(uint Serial, DuplexStreamState State)> OpenStreamAsync<TArgs>(RemoteProcedure procedure, TArgs args,
+        XdrEncoder<TArgs> encode, int bufferedPackets, CancellationToken cancellationToken)
+    {
+        var serial = NextSerial();
+        var stream = new DuplexStreamState(bufferedPackets);
+        _streams[serial] = stream;
+        try
+        {
+            await CallAsync(procedure, serial, args, encode, static (ref XdrReader _) => true, cancellationToken);
+            return (serial, stream);
+        }
+        catch
+        {
+            _streams.TryRemove(serial, out _);
+            throw;
+        }
+    }
+
+    /// <summary>Sends one STREAM packet of an open stream; completes once it is written.</summary>
+    public Task SendStreamAsync(RemoteProcedure procedure, uint serial, MessageStatus status, ReadOnlyMemory<byte> data,
+        CancellationToken cancellationToken) =>
+        SendStreamPacketAsync(procedure, serial, status, data, cancellationToken);
+
+    /// <summary>Waits for a stream's confirmation within the call timeout.</summary>
+    public Task WaitForStreamAsync(Task confirmation, RemoteProcedure procedure, CancellationToken cancellationToken) =>
+        WaitAsync(confirmation.ContinueWith(static t => { t.GetAwaiter().GetResult(); return true; },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default), procedure, cancellationToken);
+
+    /// <summary>Stops routing a stream's packets (a late confirmation is then dropped).</summary>
+    public void CloseStream(uint serial) => _streams.TryRemove(serial, out _);
 
     /// <summary>Starts sending PINGs when the peer is idle; declares it dead after <paramref name="count"/> unanswered ones.</summary>
     public void StartKeepAlive(TimeSpan interval, int count)
@@ -240,6 +275,9 @@ internal sealed class RpcConnection : IAsyncDisposable
                 // No entry means the caller gave up (cancelled or timed out): drop the reply.
                 if (_pending.TryRemove(header.Serial, out var call))
                     call.Complete(header.Status, payload);
+                // After the opening call, libvirtd reports a failed stream write as an ERROR reply with the stream's serial.
+                else if (header.Status == MessageStatus.Error && _streams.TryGetValue(header.Serial, out var failed))
+                    failed.OnPacket(MessageStatus.Error, payload);
                 break;
             case MessageType.Message:
                 _onEvent((RemoteProcedure)header.Procedure, payload);

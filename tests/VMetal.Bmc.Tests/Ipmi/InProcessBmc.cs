@@ -19,7 +19,13 @@ internal sealed class InProcessBmc
         Backend.Define(Machine);
         Sessions = new IpmiSessionTable(Clock, limits ?? IpmiSessionLimits.Default);
         var commands = new MachineCommands(Backend, Machine.Id, IPAddress.Loopback, options ?? IpmiServerOptions.Default, Clock, NullLogger.Instance);
-        Responder = new IpmiResponder(IpmiCredentials.FromStrings(UserName, Password), Machine.Id, commands, Sessions, NullLogger.Instance);
+        Sol = new SolService(Backend, Machine.Id, Sessions, Clock, NullLogger.Instance);
+        Sol.AttachSender((datagram, _) =>
+        {
+            Unsolicited.Writer.TryWrite(datagram);
+            return ValueTask.CompletedTask;
+        }, 623);
+        Responder = new IpmiResponder(IpmiCredentials.FromStrings(UserName, Password), Machine.Id, commands, Sessions, Sol, NullLogger.Instance);
     }
 
     public FakeTimeProvider Clock { get; } = new();
@@ -31,6 +37,11 @@ internal sealed class InProcessBmc
     public IpmiSessionTable Sessions { get; }
 
     public IpmiResponder Responder { get; }
+
+    public SolService Sol { get; }
+
+    /// <summary>Datagrams the BMC sent on its own (Serial-over-LAN output), in order.</summary>
+    public System.Threading.Channels.Channel<byte[]> Unsolicited { get; } = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
 
     public Task<byte[]?> ExchangeAsync(byte[] datagram) => Responder.HandleAsync(datagram, Remote, CancellationToken.None);
 

@@ -18,6 +18,7 @@ public sealed class IpmiFuzzTests
     {
         var bmc = new InProcessBmc();
         var corpus = await RecordSessionAsync(bmc.Client());
+        var typed = bmc.Backend.ConsoleInput(bmc.Machine.Id);
         var random = new Random(Seed);
         var answered = 0;
 
@@ -31,6 +32,7 @@ public sealed class IpmiFuzzTests
         Assert.InRange(answered, 50, 4000);
 
         Assert.Equal([PowerAction.On], bmc.Backend.ActionLog.Select(a => a.Action));
+        Assert.Equal(typed, bmc.Backend.ConsoleInput(bmc.Machine.Id)); // no mutant typed anything into the console
         Assert.True(bmc.Sessions.Count <= IpmiSessionLimits.Default.MaximumPending + IpmiSessionLimits.Default.MaximumActive);
         Assert.True(await bmc.Client().LoginAsync(CipherSuite.Suite17));
     }
@@ -98,6 +100,10 @@ public sealed class IpmiFuzzTests
         Assert.NotNull(await client.CommandAsync(NetFns.Chassis, 0x08, 0x05, 0x80, 0x04, 0, 0, 0));
         Assert.NotNull(await client.CommandAsync(NetFns.Chassis, 0x09, 0x05, 0, 0));
         Assert.NotNull(await client.CommandAsync(NetFns.App, 0x01));
+        Assert.NotNull(await client.CommandAsync(NetFns.App, SolService.ActivatePayload, 1, 1, 0xC6, 0, 0, 0));
+        Assert.NotNull(await client.CommandAsync(NetFns.Transport, SolConfiguration.GetParameters, 1, 1, 0, 0));
+        await client.SolAsync(new SolPacket(1, 0, 0, 0, "x"u8.ToArray())); // typed (or refused until the console is attached)
+        await client.SolAsync(new SolPacket(0, 1, 1, 0, default)); // acknowledges the BMC's first packet
         return client.Sent;
     }
 

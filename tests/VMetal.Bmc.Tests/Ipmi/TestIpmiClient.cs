@@ -109,6 +109,24 @@ internal sealed class TestIpmiClient(Func<byte[], Task<byte[]?>> exchange, strin
         return (message[6], message[7..^1]);
     }
 
+    /// <summary>Our session id at the BMC (SIDc), once logged in.</summary>
+    public uint ManagedId => _managedId;
+
+    /// <summary>A Serial-over-LAN packet in the session; the BMC's direct answer (its acknowledgement), if any.</summary>
+    public async Task<SolPacket?> SolAsync(SolPacket packet)
+    {
+        var crypto = _crypto ?? throw new InvalidOperationException("not logged in");
+        var answer = await SendAsync(RmcpCodec.WritePlus((byte)PayloadType.Sol, _managedId, ++_sequence, packet.Encode(), crypto));
+        return answer is null ? null : ReadSol(answer);
+    }
+
+    /// <summary>A SOL packet the BMC sent to this client (checked and decrypted with the session's keys), or null.</summary>
+    public SolPacket? ReadSol(byte[] datagram) =>
+        _crypto is { } crypto && RmcpCodec.ReadPlusHeader(datagram) is { PayloadType: PayloadType.Sol } header
+        && RmcpCodec.TryOpen(datagram, header, crypto, out var payload)
+            ? SolPacket.TryParse(payload)
+            : null;
+
     /// <summary>Sends raw bytes (recorded like any other datagram).</summary>
     public Task<byte[]?> SendAsync(byte[] datagram)
     {

@@ -46,6 +46,9 @@ internal sealed class FakeLibvirtServer : ILibvirtTransport, IAsyncDisposable
         _loop = Task.Run(ServeAsync);
     }
 
+    /// <summary>When set, the server confirms a client's stream finish or abort at once (empty STREAM OK), as libvirtd does.</summary>
+    public bool ConfirmStreamCloses { get; set; }
+
     /// <summary>Every frame the client sent, in order (calls, keepalive messages, stream packets).</summary>
     public ChannelReader<ReceivedFrame> Received => _received.Reader;
 
@@ -158,6 +161,8 @@ internal sealed class FakeLibvirtServer : ILibvirtTransport, IAsyncDisposable
                 var header = MessageHeader.Read(ref reader);
                 var received = new ReceivedFrame(header, frame.Span[(RpcConstants.LengthWordSize + MessageHeader.Size)..].ToArray());
                 await _received.Writer.WriteAsync(received);
+                if (header.Type == MessageType.Stream && header.Status != MessageStatus.Continue && ConfirmStreamCloses)
+                    await SendAsync(header with { Status = MessageStatus.Ok });
                 if (header.Type != MessageType.Call)
                     continue;
                 if (_handlers.TryGetValue(received.Procedure, out var handler))

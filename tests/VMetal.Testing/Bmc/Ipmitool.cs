@@ -12,7 +12,17 @@ public sealed record Ipmitool(IPEndPoint Bmc, string UserName, string Password, 
         Xunit.Assert.True(result.ExitCode == 0 && result.Stdout.Contains(expected, StringComparison.Ordinal), $"expected \"{expected}\" from {result}");
 
     /// <summary>Runs one ipmitool command such as <c>"power status"</c> (split at spaces); a 2 s timeout with 2 retries keeps failures quick.</summary>
-    public Task<ProcessResult> RunAsync(string command)
+    public Task<ProcessResult> RunAsync(string command) =>
+        ProcessRunner.RunAsync("/usr/bin/ipmitool", Arguments(command), timeout: TimeSpan.FromSeconds(60));
+
+    /// <summary>
+    /// Starts <c>sol activate</c> (the session stays open until <see cref="IpmitoolSol.QuitAsync"/>). Unbuffered: into a pipe,
+    /// ipmitool's banner would otherwise wait in its stdio buffer for the first console output.
+    /// </summary>
+    public IpmitoolSol StartSol() => IpmitoolSol.Start("stdbuf", ["-o0", "/usr/bin/ipmitool", .. Arguments("sol activate")]);
+
+    /// <summary>The command line for <paramref name="command"/>: lanplus, this BMC and user, 2 s timeout, 2 retries.</summary>
+    public List<string> Arguments(string command)
     {
         List<string> arguments =
         [
@@ -25,6 +35,6 @@ public sealed record Ipmitool(IPEndPoint Bmc, string UserName, string Password, 
         }
 
         arguments.AddRange(command.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        return ProcessRunner.RunAsync("/usr/bin/ipmitool", arguments, timeout: TimeSpan.FromSeconds(60));
+        return arguments;
     }
 }
