@@ -71,9 +71,12 @@ public sealed class IpmiSandboxTests(SandboxFixture sandbox)
         var startedId = await Lab.DomIdAsync(0);
 
         // Boot settings unchanged: a reset (what the guest's own reboot does) stays a warm reset of the same QEMU process.
+        // The wait gives the BMC time to handle the reset's event (a restart would show as a new domain id), and keeps
+        // that event from being handled after the boot change below.
         await Lab.VirshOnAsync("reset", 0);
-        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev disk options=persistent"), "Set Boot Device to disk");
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         Assert.Equal(startedId, await Lab.DomIdAsync(0));
+        Ipmitool.AssertSays(await ipmitool.RunAsync("chassis bootdev disk options=persistent"), "Set Boot Device to disk");
         Assert.Equal("nic,disk once=False bios", Describe(await Lab.BootAsync(0, running: true)));
 
         // Changed since the start: QEMU would boot the old order again, so the BMC turns the reset into a cold restart.
