@@ -26,6 +26,7 @@ public static class VMetalCli
         root.Subcommands.Add(new DownCommand(services));
         root.Subcommands.Add(new CleanupCommand(services));
         root.Subcommands.Add(new RemoveNodesCommand(services));
+        root.Subcommands.Add(new ConsoleCommand(services));
         root.Subcommands.Add(new ImagesCommand(services));
         root.Subcommands.Add(new BmcCommand(services));
         root.Subcommands.Add(new RenderCommand(services));

@@ -11,7 +11,7 @@ public sealed class RootCommandTests
         var result = await CliRunner.RunAsync("--help");
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
-        foreach (var expected in new[] { "sandbox", "exec", "--host", "--key", "--known-hosts", "--accept-new-host-key", "--workspace", "--output", "--verbose" })
+        foreach (var expected in new[] { "sandbox", "exec", "console", "--host", "--key", "--known-hosts", "--accept-new-host-key", "--workspace", "--output", "--verbose" })
             Assert.Contains(expected, result.Stdout, StringComparison.Ordinal);
     }
 

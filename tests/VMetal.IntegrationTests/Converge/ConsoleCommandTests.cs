@@ -1,0 +1,42 @@
+using VMetal.Cli;
+using VMetal.Testing;
+
+namespace VMetal.IntegrationTests.Converge;
+
+/// <summary>`vmetal console`: a sandbox VM's serial console over the one SSH connection, ended by the VM stopping.</summary>
+public sealed class ConsoleCommandTests(SandboxFixture sandbox)
+{
+    [Fact]
+    public async Task Console_shows_the_firmware_of_a_running_node_and_ends_when_it_stops()
+    {
+        await using var lab = new TestLab(sandbox, "con");
+        await lab.RunCheckedAsync([.. lab.UpArgs(TestLab.SmallTopology), "--start"]);
+        var name = $"{lab.Prefix}-compute-0";
+
+        // Piped input that ends at once: the console stays (a script capturing a log), until the node stops.
+        var console = CliRunner.RunAsync([.. lab.Args("console"), "compute-0"], stdin: "", cancellationToken: TestContext.Current.CancellationToken);
+        // Resets make the firmware print its banner again; two, in case the first came before the console was attached.
+        foreach (var delay in new[] { 3, 5 })
+        {
+            await Task.Delay(TimeSpan.FromSeconds(delay), TestContext.Current.CancellationToken);
+            if (console.IsCompleted)
+                Assert.Fail($"console ended early: {(await console).Stderr}");
+            await sandbox.VirshAsync("reset", name);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(4), TestContext.Current.CancellationToken);
+        await sandbox.VirshAsync("destroy", name);
+
+        var result = await console.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.True(result.ExitCode == ExitCodes.Success, result.Stderr);
+        Assert.Contains("SeaBIOS", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"{name} stopped", result.Stderr, StringComparison.Ordinal);
+
+        // A node that is off has no console to attach to; a name the workspace does not have is named with those it has.
+        var off = await lab.RunAsync([.. lab.Args("console"), "compute-0"]);
+        Assert.Equal(ExitCodes.OperationFailed, off.ExitCode);
+        Assert.Contains("is shut off", off.Stderr, StringComparison.Ordinal);
+        var unknown = await lab.RunAsync([.. lab.Args("console"), "compute-9"]);
+        Assert.Equal(ExitCodes.BadInput, unknown.ExitCode);
+        Assert.Contains($"nodes: {name}", unknown.Stderr, StringComparison.Ordinal);
+    }
+}
