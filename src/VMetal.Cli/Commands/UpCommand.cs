@@ -80,15 +80,7 @@ public sealed class UpCommand : CommandBase
         var written = OutputWriter.Write(files, ConvergeOptions.Report(context, result, request.Render.PoolPath, bmcs));
         if (output.Format == OutputFormat.Json)
         {
-            output.WriteJson(new
-            {
-                workspace = context.WorkspaceName,
-                plan = LabSession.PlanJson(result.Plan),
-                changes = LabSession.ChangesJson(result.Plan),
-                applied = result.Applied.Select(a => new { kind = a.Change.Kind, name = a.Change.Name, action = a.Change.Action, ms = (int)a.Elapsed.TotalMilliseconds }),
-                bmc = new { steps = LabSession.BmcStepsJson(bmcSteps), nodes = LabSession.BmcNodesJson(bmcs) },
-                outputs = written,
-            });
+            output.WriteJson(LabSession.UpJson(context.WorkspaceName, result.Plan, result.Applied, bmcSteps, bmcs, written));
         }
         else
         {
