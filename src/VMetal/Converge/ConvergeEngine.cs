@@ -241,6 +241,23 @@ public sealed class ConvergeEngine(
             domain => domain.Owner?.Workspace == workspace, selected, progress, (workspace, prefix), cancellationToken);
     }
 
+    /// <summary>
+    /// The prefix check of <see cref="DownAsync(string, string?, IConvergeProgress, CancellationToken)"/> and
+    /// <see cref="RemoveNodesAsync(string, string?, IReadOnlyCollection{string}, IConvergeProgress, CancellationToken)"/> alone:
+    /// read-only and without the host lock, so a command refuses before it announces any work. They check again under the lock.
+    /// </summary>
+    /// <exception cref="VMetalException">BadInput: the workspace's lab has another prefix.</exception>
+    public async Task CheckPrefixAsync(string workspace, string? prefix, CancellationToken cancellationToken)
+    {
+        if (prefix is null)
+            return;
+        var all = await records.LoadAllAsync(cancellationToken);
+        // As the teardown: an unreadable record of its own does not stop it, the marks of its domains still say its prefix.
+        var mine = all.Records.FirstOrDefault(r => r.Workspace == workspace);
+        var actual = await hypervisor.ObserveAsync(mine?.PoolName ?? "", "", [], cancellationToken);
+        RefuseOtherPrefix(all, mine, actual.Domains.Where(d => d.Owner?.Workspace == workspace).ToList(), workspace, prefix);
+    }
+
     public Task<LabStatus> StatusAsync(string workspace, CancellationToken cancellationToken) => StatusAsync(workspace, null, cancellationToken);
 
     /// <param name="prefix">As for <see cref="DownAsync(string, string?, IConvergeProgress, CancellationToken)"/>.</param>

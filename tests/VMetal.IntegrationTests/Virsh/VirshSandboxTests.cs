@@ -79,7 +79,10 @@ public sealed class VirshSandboxTests(SandboxFixture sandbox)
 
         Assert.Equal(2, kill.ExitCode);
         Assert.Contains($"holds the lab with prefix '{lab.Prefix}', not with prefix '{lab.Prefix}x': nothing was done", kill.Stderr, StringComparison.Ordinal);
+        // The refusal is all that is said after the command line vmetal runs: no "removing workspace …" before it.
+        Assert.DoesNotContain("removing", kill.Output, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(2, remove.ExitCode);
+        Assert.DoesNotContain("removing", remove.Output, StringComparison.OrdinalIgnoreCase);
         await AssertUnchangedAsync();
 
         // The node type's warning comes from the topology, which the preflight and the plan both load: shown once.

@@ -348,6 +348,28 @@ public sealed class ConvergeEngineTests
     }
 
     [Fact]
+    public async Task The_prefix_check_alone_refuses_as_down_does_without_the_lock_and_without_changes()
+    {
+        await Up(Request(workspace: "ws", prefix: "ab"));
+        var calls = _hypervisor.MutatingCalls.Count;
+        // down and remove-nodes call it before they announce work: it must not wait for (or need) the host lock.
+        var engine = new ConvergeEngine(_hypervisor, _records, _ => throw new InvalidOperationException("the check took the lock"));
+
+        var check = await Assert.ThrowsAsync<VMetalException>(() => engine.CheckPrefixAsync("ws", "cd", CancellationToken.None));
+        var down = await Assert.ThrowsAsync<VMetalException>(() => Engine().DownAsync("ws", "cd", _progress, CancellationToken.None));
+
+        Assert.Equal(FailureKind.BadInput, check.Kind);
+        Assert.Equal(down.Message, check.Message);
+        Assert.Equal(calls, _hypervisor.MutatingCalls.Count);
+        await engine.CheckPrefixAsync("ws", "ab", CancellationToken.None);
+        await engine.CheckPrefixAsync("ws", null, CancellationToken.None);
+        await engine.CheckPrefixAsync("empty", "cd", CancellationToken.None);
+        // Without its record, the lab's domains still say its prefix.
+        _records.Records.TryRemove("ws", out _);
+        await Assert.ThrowsAsync<VMetalException>(() => engine.CheckPrefixAsync("ws", "cd", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Cleanup_with_a_prefix_matches_it_exactly()
     {
         // The unprefixed lab first: it takes infrared's fixed subnets, prefixed labs then pick free ones.
