@@ -23,6 +23,7 @@ public sealed class DownCommand : CommandBase
             _ => lab.Engine.DownAsync(context.WorkspaceName, prefix, new ConsoleProgress(context.Output, showPlan: context.Output.Verbose), cancellationToken));
         var bmcSteps = await new Deployment.BmcDeployer(lab.Host).RemoveAsync(context.WorkspaceName, cancellationToken);
         new WorkspaceFiles(context.WorkspaceDirectory).DeleteGenerated();
+        new WorkspaceIndex(WorkspaceIndex.DefaultPath).Remove(context.WorkspaceName, context.WorkspaceDirectory);
         return TeardownOutput.Report(context, result, $"workspace '{context.WorkspaceName}'", bmcSteps: bmcSteps);
     }
 }

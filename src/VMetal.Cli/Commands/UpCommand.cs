@@ -80,6 +80,9 @@ public sealed class UpCommand : CommandBase
 
         var files = new WorkspaceFiles(context.WorkspaceDirectory);
         var written = OutputWriter.Write(files, ConvergeOptions.Report(context, result, request.Render.PoolPath, bmcs));
+        // cleanup finds the default directories by name; one given with --workspace-dir it finds through the index.
+        if (files.Directory != CommandContext.DefaultWorkspaceDirectory(context.WorkspaceName))
+            new WorkspaceIndex(WorkspaceIndex.DefaultPath).Add(context.WorkspaceName, files.Directory);
         if (output.Format == OutputFormat.Json)
         {
             output.WriteJson(LabSession.UpJson(context.WorkspaceName, result.Plan, result.Applied, bmcSteps, bmcs, written));

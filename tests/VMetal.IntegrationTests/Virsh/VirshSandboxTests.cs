@@ -125,7 +125,8 @@ public sealed class VirshSandboxTests(SandboxFixture sandbox)
             Assert.Single(keptBefore.Domains);
             Assert.True(File.Exists(Path.Combine(cleaned.WorkspaceDirectory, "nodes.json")));
 
-            var cleanup = await cleaned.VirshCheckedAsync("--cleanup", "yes", "--prefix", cleaned.Prefix);
+            // Run from the other workspace: the cleaned lab's --workspace-dir is not on this command line, up noted it.
+            var cleanup = await kept.VirshCheckedAsync("--cleanup", "yes", "--prefix", cleaned.Prefix);
 
             Assert.StartsWith($"running vmetal cleanup --prefix {cleaned.Prefix} ", cleanup.Stdout, StringComparison.Ordinal);
             var left = await cleaned.ObjectsAsync();
