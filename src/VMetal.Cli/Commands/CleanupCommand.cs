@@ -34,7 +34,7 @@ public sealed class CleanupCommand : CommandBase
         var bmcSteps = new List<Deployment.BmcStep>();
         foreach (var workspace in result.Workspaces)
             bmcSteps.AddRange(await bmc.RemoveAsync(workspace, cancellationToken));
-        var cleared = ClearOutputs(context, result.Workspaces, lab.Host.Target.ToString());
+        var cleared = ClearOutputs(context, result.Workspaces, lab.Host.Target.ToString(), prefix);
         foreach (var directory in cleared)
             context.Output.Detail($"removed the outputs in {directory}: its lab is gone");
         return TeardownOutput.Report(context, result, prefix is null ? "every vmetal lab" : $"the labs with prefix '{prefix}'", cleared, bmcSteps);
@@ -42,23 +42,34 @@ public sealed class CleanupCommand : CommandBase
 
     /// <summary>
     /// As `down` does for its workspace: the outputs of the removed labs on this machine would hand Ansible and Ironic
-    /// nodes that no longer exist. Each removed workspace's directory (this run's --workspace-dir for its own workspace,
-    /// else the default one) is cleared when its state.json describes a lab on this hypervisor; outputs of a
-    /// same-named workspace on another hypervisor are left alone.
+    /// nodes that no longer exist. Each removed workspace's directories (its default one, the --workspace-dirs `up` noted
+    /// in the <see cref="Outputs.WorkspaceIndex"/>, and this run's --workspace-dir for its own workspace) are cleared when
+    /// their state.json describes that workspace's lab on this hypervisor, with the --prefix given; outputs of a same-named
+    /// workspace on another hypervisor are left alone.
     /// </summary>
     /// <returns>The directories cleared.</returns>
-    internal static IReadOnlyList<string> ClearOutputs(CommandContext context, IReadOnlyList<string> workspaces, string hypervisor)
+    internal static IReadOnlyList<string> ClearOutputs(CommandContext context, IReadOnlyList<string> workspaces, string hypervisor, string? prefix) =>
+        ClearOutputs(workspaces, hypervisor, prefix, new Outputs.WorkspaceIndex(Outputs.WorkspaceIndex.DefaultPath),
+            workspace => workspace == context.WorkspaceName ? [context.WorkspaceDirectory] : []);
+
+    /// <param name="given">Directories named on this command line for a workspace.</param>
+    internal static IReadOnlyList<string> ClearOutputs(IReadOnlyList<string> workspaces, string hypervisor, string? prefix,
+        Outputs.WorkspaceIndex index, Func<string, IEnumerable<string>> given)
     {
         var cleared = new List<string>();
         foreach (var workspace in workspaces)
         {
-            var files = new Outputs.WorkspaceFiles(workspace == context.WorkspaceName
-                ? context.WorkspaceDirectory
-                : CommandContext.DefaultWorkspaceDirectory(workspace));
-            if (files.Hypervisor != hypervisor)
-                continue;
-            files.DeleteGenerated();
-            cleared.Add(files.Directory);
+            var candidates = given(workspace).Append(CommandContext.DefaultWorkspaceDirectory(workspace)).Concat(index.DirectoriesOf(workspace))
+                .Distinct(StringComparer.Ordinal);
+            foreach (var directory in candidates)
+            {
+                var files = new Outputs.WorkspaceFiles(directory);
+                if (files.Hypervisor != hypervisor || files.Workspace != workspace || (prefix is not null && files.Prefix != prefix))
+                    continue;
+                files.DeleteGenerated();
+                index.Remove(workspace, directory);
+                cleared.Add(files.Directory);
+            }
         }
         return cleared;
     }

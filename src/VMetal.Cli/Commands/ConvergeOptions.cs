@@ -199,7 +199,7 @@ internal static class ConvergeOptions
     public static LabReport Report(CommandContext context, ConvergeResult result, string poolPath, IReadOnlyList<BmcNodeEndpoint> bmcs)
     {
         var host = context.ResolveHost();
-        var nodes = result.Desired.Domains.Select(domain => new NodeReport(domain.Model, result.StateAfter(domain),
+        var nodes = result.DomainsInLabOrder.Select(domain => new NodeReport(domain.Model, result.StateAfter(domain),
             LabReport.FixedAddresses(result.Topology, domain.Model), BmcsOf(bmcs.FirstOrDefault(b => b.Name == domain.Name)))).ToList();
         return new LabReport(context.WorkspaceName, result.Topology,
             new HypervisorAccess(host.Target, host.KeyPath, host.KnownHostsPath), nodes, poolPath, DateTimeOffset.UtcNow);

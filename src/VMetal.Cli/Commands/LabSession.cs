@@ -92,17 +92,36 @@ internal sealed class LabSession : IAsyncDisposable
     public static object PlanJson(Plan plan, object? bmc = null, IReadOnlyList<string>? ignored = null) => new
     {
         changes = ChangesJson(plan),
-        summary = new
-        {
-            create = plan.Count(ChangeAction.Create),
-            update = plan.Count(ChangeAction.Update),
-            replace = plan.Count(ChangeAction.Replace),
-            delete = plan.Count(ChangeAction.Delete),
-            unchanged = plan.Count(ChangeAction.Unchanged),
-        },
+        summary = SummaryJson(plan),
         warnings = plan.Warnings,
         bmc,
         ignored,
+    };
+
+    /// <summary>
+    /// `up -o json`: the plan's keys (changes, summary, warnings) at the top level, as `plan` and the teardown commands
+    /// print them, then what up did: applied, bmc (its steps and endpoints), outputs.
+    /// </summary>
+    public static object UpJson(string workspace, Plan plan, IEnumerable<AppliedChange> applied, IEnumerable<Deployment.BmcStep> bmcSteps,
+        IEnumerable<Bmc.Configuration.BmcNodeEndpoint> bmcs, IReadOnlyList<string> outputs) => new
+    {
+        workspace,
+        changes = ChangesJson(plan),
+        summary = SummaryJson(plan),
+        warnings = plan.Warnings,
+        applied = applied.Select(a => new { kind = a.Change.Kind, name = a.Change.Name, action = a.Change.Action, ms = (int)a.Elapsed.TotalMilliseconds }),
+        bmc = new { steps = BmcStepsJson(bmcSteps), nodes = BmcNodesJson(bmcs) },
+        outputs,
+    };
+
+    /// <summary>How many changes of each action a plan has.</summary>
+    private static object SummaryJson(Plan plan) => new
+    {
+        create = plan.Count(ChangeAction.Create),
+        update = plan.Count(ChangeAction.Update),
+        replace = plan.Count(ChangeAction.Replace),
+        delete = plan.Count(ChangeAction.Delete),
+        unchanged = plan.Count(ChangeAction.Unchanged),
     };
 
     /// <summary>What up or down did to the virtual BMCs: name, status (changed/unchanged), detail.</summary>

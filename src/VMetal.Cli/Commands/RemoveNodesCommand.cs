@@ -24,7 +24,10 @@ public sealed class RemoveNodesCommand : CommandBase
         if (names.Length == 0)
             throw new UsageException("remove-nodes: give at least one node name, e.g. compute-1,compute-2");
         await using var lab = await LabSession.OpenAsync(context, cancellationToken);
-        var result = await lab.Engine.RemoveNodesAsync(context.WorkspaceName, context.Get(LabSession.LabPrefix), names, new ConsoleProgress(context.Output, context.Output.Verbose), cancellationToken);
+        var prefix = context.Get(LabSession.LabPrefix);
+        // A wrong --prefix is refused before anything else is said (warnings about other workspaces' records included).
+        await lab.Engine.CheckPrefixAsync(context.WorkspaceName, prefix, cancellationToken);
+        var result = await lab.Engine.RemoveNodesAsync(context.WorkspaceName, prefix, names, new ConsoleProgress(context.Output, context.Output.Verbose), cancellationToken);
         // Ironic, Ansible and the BMC service must not be handed nodes that no longer exist.
         var removed = names.ToHashSet(StringComparer.Ordinal);
         var files = new Outputs.WorkspaceFiles(context.WorkspaceDirectory);

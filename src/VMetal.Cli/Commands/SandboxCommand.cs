@@ -65,7 +65,7 @@ public sealed class SandboxCommand : Command
             var (exitCode, stdout) = await Services.Sandbox.RunAsync("status", [], context.Output.Detail, cancellationToken);
             var state = Enum.IsDefined(typeof(SandboxState), exitCode) ? (SandboxState)exitCode : SandboxState.Degraded;
             if (context.Output.Format == OutputFormat.Json)
-                context.Output.WriteJson(new { state, details = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries) });
+                context.Output.WriteJson(SandboxStatus.Parse(state, stdout));
             else
                 context.Output.WriteText(stdout);
             return (int)state;

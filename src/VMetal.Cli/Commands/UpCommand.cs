@@ -74,21 +74,18 @@ public sealed class UpCommand : CommandBase
         else
         {
             bmcSteps = await deployer.RemoveAsync(context.WorkspaceName, cancellationToken);
+            if (NoBmcWarning(protocols, machines.Count) is { } warning)
+                output.Warning(warning);
         }
 
         var files = new WorkspaceFiles(context.WorkspaceDirectory);
         var written = OutputWriter.Write(files, ConvergeOptions.Report(context, result, request.Render.PoolPath, bmcs));
+        // cleanup finds the default directories by name; one given with --workspace-dir it finds through the index.
+        if (files.Directory != CommandContext.DefaultWorkspaceDirectory(context.WorkspaceName))
+            new WorkspaceIndex(WorkspaceIndex.DefaultPath).Add(context.WorkspaceName, files.Directory);
         if (output.Format == OutputFormat.Json)
         {
-            output.WriteJson(new
-            {
-                workspace = context.WorkspaceName,
-                plan = LabSession.PlanJson(result.Plan),
-                changes = LabSession.ChangesJson(result.Plan),
-                applied = result.Applied.Select(a => new { kind = a.Change.Kind, name = a.Change.Name, action = a.Change.Action, ms = (int)a.Elapsed.TotalMilliseconds }),
-                bmc = new { steps = LabSession.BmcStepsJson(bmcSteps), nodes = LabSession.BmcNodesJson(bmcs) },
-                outputs = written,
-            });
+            output.WriteJson(LabSession.UpJson(context.WorkspaceName, result.Plan, result.Applied, bmcSteps, bmcs, written));
         }
         else
         {
@@ -101,6 +98,16 @@ public sealed class UpCommand : CommandBase
         }
         return ExitCodes.Success;
     }
+
+    /// <summary>
+    /// What `--bmc none` means for Ironic, said once by `up`: nothing can power the bare-metal nodes, and the Ironic files
+    /// name the hardware type for that. Null when the lab has BMCs or no bare-metal node.
+    /// </summary>
+    internal static string? NoBmcWarning(BmcProtocols protocols, int bareMetalNodes) =>
+        protocols != BmcProtocols.None || bareMetalNodes == 0 ? null :
+            $"--bmc none: the lab's {bareMetalNodes} bare-metal node(s) have no BMC, so Ironic cannot power them on or off or set their boot device; " +
+            $"instackenv.json and nodes.json give them Ironic's '{OutputWriter.ManualManagement}' hardware type (enable it in Ironic's " +
+            "enabled_hardware_types, e.g. undercloud.conf, and power the nodes yourself). For virtual BMCs pass --bmc ipmi|redfish|both";
 
     /// <summary>The host check before changes: failures stop the run (exit 3) with the check table.</summary>
     private static async Task CheckAsync(CommandContext context, IHostConnection host, CheckRequirements requirements, CancellationToken cancellationToken)

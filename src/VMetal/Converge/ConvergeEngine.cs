@@ -58,6 +58,19 @@ public sealed record ConvergeResult(
         }
     }
 
+    /// <summary>
+    /// The lab's nodes in the order they joined it (<see cref="WorkspaceRecord.NodeOrder"/>), for the outputs: stable across
+    /// re-runs, added types and raised counts, whatever order --topology-nodes names them in.
+    /// </summary>
+    public IReadOnlyList<DesiredDomain> DomainsInLabOrder
+    {
+        get
+        {
+            var position = Record.NodeOrder.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
+            return [.. Desired.Domains.OrderBy(domain => position.GetValueOrDefault(domain.Name, int.MaxValue))];
+        }
+    }
+
     /// <summary>Power state of each desired node after the run.</summary>
     public string StateAfter(DesiredDomain domain)
     {
@@ -167,6 +180,7 @@ public sealed class ConvergeEngine(
             DataNetOctet = octets.DataNet,
             PoolName = actual.Pool?.Name ?? render.PoolName,
             RemovedNodes = removed,
+            NodeOrder = OrderNodes(mine?.NodeOrder, topology.Nodes.Select(node => node.Name)),
         };
         if (request.PlanOnly || (plan.IsNoOp && mine is not null && mine == record))
             return new ConvergeResult(topology, desired, plan, facts, mine ?? record, actual, [], warnings);
@@ -239,6 +253,23 @@ public sealed class ConvergeEngine(
         return await TeardownAsync(records => records.Where(r => r.Workspace == workspace).ToList(),
             unreadable => unreadable.Where(u => u.Workspace == workspace).ToList(),
             domain => domain.Owner?.Workspace == workspace, selected, progress, (workspace, prefix), cancellationToken);
+    }
+
+    /// <summary>
+    /// The prefix check of <see cref="DownAsync(string, string?, IConvergeProgress, CancellationToken)"/> and
+    /// <see cref="RemoveNodesAsync(string, string?, IReadOnlyCollection{string}, IConvergeProgress, CancellationToken)"/> alone:
+    /// read-only and without the host lock, so a command refuses before it announces any work. They check again under the lock.
+    /// </summary>
+    /// <exception cref="VMetalException">BadInput: the workspace's lab has another prefix.</exception>
+    public async Task CheckPrefixAsync(string workspace, string? prefix, CancellationToken cancellationToken)
+    {
+        if (prefix is null)
+            return;
+        var all = await records.LoadAllAsync(cancellationToken);
+        // As the teardown: an unreadable record of its own does not stop it, the marks of its domains still say its prefix.
+        var mine = all.Records.FirstOrDefault(r => r.Workspace == workspace);
+        var actual = await hypervisor.ObserveAsync(mine?.PoolName ?? "", "", [], cancellationToken);
+        RefuseOtherPrefix(all, mine, actual.Domains.Where(d => d.Owner?.Workspace == workspace).ToList(), workspace, prefix);
     }
 
     public Task<LabStatus> StatusAsync(string workspace, CancellationToken cancellationToken) => StatusAsync(workspace, null, cancellationToken);
@@ -434,6 +465,19 @@ public sealed class ConvergeEngine(
     }
 
     internal static bool Overlaps(IPNetwork a, IPNetwork b) => a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress);
+
+    /// <summary>
+    /// The lab's node order after this run: the nodes it had keep their places, nodes the topology no longer has leave it,
+    /// new ones follow in topology order. The recorded list itself when nothing changed, so an unchanged run stays a no-op.
+    /// </summary>
+    internal static IReadOnlyList<string> OrderNodes(IReadOnlyList<string>? recorded, IEnumerable<string> nodes)
+    {
+        var wanted = nodes.ToList();
+        var present = wanted.ToHashSet(StringComparer.Ordinal);
+        var kept = (recorded ?? []).Where(present.Contains).ToList();
+        var ordered = kept.Concat(wanted.Except(kept, StringComparer.Ordinal)).ToList();
+        return recorded is not null && recorded.SequenceEqual(ordered, StringComparer.Ordinal) ? recorded : ordered;
+    }
 
     /// <summary>Leaves removed nodes out: their domains, disks and fixed leases.</summary>
     private static DesiredState Without(DesiredState desired, IReadOnlySet<string> removed)

@@ -38,6 +38,12 @@ public sealed record WorkspaceRecord
     /// <summary>Nodes taken out with remove-nodes; `up` leaves them out until restored.</summary>
     public SortedSet<string> RemovedNodes { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The lab's nodes in the order they joined it (removed ones keep their place): the outputs list nodes in this order, so
+    /// a node type added later, or a count raised, appends instead of reordering. Empty in records of older versions.
+    /// </summary>
+    public IReadOnlyList<string> NodeOrder { get; init; } = [];
+
     public DateTimeOffset UpdatedAt { get; init; }
 
     public bool OwnsNothing => Networks.Count == 0 && Volumes.Count == 0 && Domains.Count == 0;

@@ -14,6 +14,12 @@ public static class OutputWriter
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>
+    /// Ironic's hardware type for a machine without a BMC (power and boot device set by hand), given to bare-metal nodes
+    /// vmetal serves no BMC for. Ironic loads it only when listed in enabled_hardware_types (tripleo: undercloud.conf).
+    /// </summary>
+    public const string ManualManagement = "manual-management";
+
     public static IReadOnlyList<string> Write(WorkspaceFiles files, LabReport report)
     {
         files.EnsureDirectory();
@@ -202,11 +208,15 @@ public static class OutputWriter
                 entry["driver"] = bmc.Type;
                 entry["driver_info"] = DriverInfo(bmc);
             }
+            else if (!node.Node.DeployOs)
+            {
+                entry["driver"] = ManualManagement;
+            }
             return (JsonNode)entry;
         }).ToArray()),
     };
 
-    /// <summary>tripleo's instackenv.json: the bare-metal nodes, with pm_* from vmetal's BMC when it serves them.</summary>
+    /// <summary>tripleo's instackenv.json: the bare-metal nodes, with pm_* from vmetal's BMC when it serves them, else pm_type manual-management.</summary>
     public static JsonObject InstackEnv(LabReport report) => new()
     {
         ["nodes"] = new JsonArray(report.Nodes.Where(n => !n.Node.DeployOs).Select(node =>
@@ -241,6 +251,12 @@ public static class OutputWriter
                     entry["pm_user"] = bmc.User;
                     entry["pm_password"] = bmc.Password;
                 }
+            }
+            else
+            {
+                // Without a BMC (--bmc none): tripleo-common refuses a node without pm_type, and maps this one to Ironic's
+                // manual-management hardware type, which needs no pm_* fields (the operator powers the node).
+                entry["pm_type"] = ManualManagement;
             }
             return (JsonNode)entry;
         }).ToArray()),

@@ -37,18 +37,23 @@ public sealed class WorkspaceFiles(string directory)
     /// The hypervisor the outputs describe a lab on (<c>state.json</c>'s <c>hypervisor</c>, as <c>user@address[:port]</c>);
     /// null when there is no readable state.json.
     /// </summary>
-    public string? Hypervisor
+    public string? Hypervisor => StateField("hypervisor");
+
+    /// <summary>The workspace the outputs are of (<c>state.json</c>'s <c>workspace</c>); null when there is no readable state.json.</summary>
+    public string? Workspace => StateField("workspace");
+
+    /// <summary>The lab's prefix (<c>state.json</c>'s <c>prefix</c>); null without a prefix or a readable state.json.</summary>
+    public string? Prefix => StateField("prefix");
+
+    private string? StateField(string key)
     {
-        get
+        try
         {
-            try
-            {
-                return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(State))?["hypervisor"]?.GetValue<string>();
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
-            {
-                return null;
-            }
+            return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(State))?[key]?.GetValue<string>();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return null;
         }
     }
 

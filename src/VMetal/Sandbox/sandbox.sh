@@ -504,14 +504,15 @@ cmd_down() {
 
 cmd_status() {
     local up=0 total=4 name
-    if netns_exists; then echo "netns     : $NS"; else echo "netns     : absent"; fi
-    if mountns_exists; then echo "mount ns  : $MNT_NS"; else echo "mount ns  : absent"; fi
+    # One line per component, "name : state (details; path)": read by people, and parsed by `vmetal sandbox status -o json`.
+    if netns_exists; then echo "netns     : $NS (/run/netns/$NS)"; else echo "netns     : absent (/run/netns/$NS)"; fi
+    if mountns_exists; then echo "mount ns  : present ($MNT_NS)"; else echo "mount ns  : absent ($MNT_NS)"; fi
     for name in virtlogd libvirtd polkitd sshd; do
         if pidfile_alive "$RUN/$name.pid"; then
-            printf '%-10s: running (pid %s)\n' "$name" "$(pid_from "$RUN/$name.pid")"
+            printf '%-10s: running (pid %s; %s)\n' "$name" "$(pid_from "$RUN/$name.pid")" "$RUN/$name.pid"
             up=$((up + 1))
         else
-            printf '%-10s: not running\n' "$name"
+            printf '%-10s: not running (%s)\n' "$name" "$RUN/$name.pid"
         fi
     done
     if ((up == total)); then
@@ -521,7 +522,7 @@ cmd_status() {
             echo "networks  : $(sbx virsh -c qemu:///system -q net-list --all --name | grep -c . || true)"
             return 0
         fi
-        echo "ssh       : FAILED"
+        echo "ssh       : FAILED ($SBX_USER@$NS_ADDR)"
         return 1
     fi
     if ((up == 0)) && ! netns_exists; then return 3; fi

@@ -184,7 +184,9 @@ public sealed class LabLifecycleTests(SandboxFixture sandbox)
     public async Task The_generated_inventory_works_with_ansible_and_describes_the_lab()
     {
         await using var lab = new TestLab(sandbox, "inv");
-        await lab.RunCheckedAsync(lab.UpArgs(TestLab.SmallTopology));
+        var up = await lab.RunCheckedAsync(lab.UpArgs(TestLab.SmallTopology));
+        // --bmc none: said once, on stderr.
+        Assert.Equal(1, up.Stderr.Split("bare-metal node(s) have no BMC").Length - 1);
         var inventory = Path.Combine(lab.WorkspaceDirectory, "hosts");
 
         var ping = await ProcessRunner.RunAsync("ansible", ["-i", inventory, "hypervisor", "-m", "ping", "-o"],
@@ -206,6 +208,7 @@ public sealed class LabLifecycleTests(SandboxFixture sandbox)
         Assert.Equal(2, state.RootElement.GetProperty("nodes").GetArrayLength());
         using var instack = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(lab.WorkspaceDirectory, "instackenv.json")));
         var macs = instack.RootElement.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("mac")[0].GetString()).ToList();
+        Assert.All(instack.RootElement.GetProperty("nodes").EnumerateArray(), n => Assert.Equal("manual-management", n.GetProperty("pm_type").GetString()));
         var xml = await sandbox.VirshAsync("dumpxml", $"{lab.Prefix}-compute-0");
         Assert.Contains(macs, mac => xml.Contains(mac!, StringComparison.Ordinal));
     }

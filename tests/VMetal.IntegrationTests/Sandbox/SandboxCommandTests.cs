@@ -28,7 +28,23 @@ public sealed class SandboxCommandTests(SandboxFixture sandbox)
 
         Assert.Equal(0, text.ExitCode);
         Assert.Contains("libvirtd  : running", text.Stdout, StringComparison.Ordinal);
-        Assert.Contains("\"state\": \"up\"", json.Stdout, StringComparison.Ordinal);
+        using var document = System.Text.Json.JsonDocument.Parse(json.Stdout);
+        var root = document.RootElement;
+        Assert.Equal("up", root.GetProperty("state").GetString());
+        Assert.True(root.GetProperty("networkNamespace").GetProperty("present").GetBoolean());
+        Assert.Equal(sandbox.Require().NetworkNamespace, root.GetProperty("networkNamespace").GetProperty("name").GetString());
+        Assert.Equal(sandbox.Require().MountNamespace, root.GetProperty("mountNamespace").GetProperty("path").GetString());
+        Assert.True(root.GetProperty("ssh").GetProperty("ok").GetBoolean());
+        // Each daemon's pid is a live process, the one its pid file names.
+        foreach (var name in new[] { "virtlogd", "libvirtd", "polkitd", "sshd" })
+        {
+            var daemon = root.GetProperty("daemons").GetProperty(name);
+            Assert.True(daemon.GetProperty("running").GetBoolean(), name);
+            var pid = daemon.GetProperty("pid").GetInt32();
+            Assert.True(Directory.Exists($"/proc/{pid}"), $"{name}: pid {pid} is not running");
+            Assert.Equal(pid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                File.ReadAllText(daemon.GetProperty("pidFile").GetString()!).Trim());
+        }
     }
 
     [Fact]

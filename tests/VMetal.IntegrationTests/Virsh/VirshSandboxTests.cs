@@ -79,7 +79,10 @@ public sealed class VirshSandboxTests(SandboxFixture sandbox)
 
         Assert.Equal(2, kill.ExitCode);
         Assert.Contains($"holds the lab with prefix '{lab.Prefix}', not with prefix '{lab.Prefix}x': nothing was done", kill.Stderr, StringComparison.Ordinal);
+        // The refusal is all that is said after the command line vmetal runs: no "removing workspace …" before it.
+        Assert.DoesNotContain("removing", kill.Output, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(2, remove.ExitCode);
+        Assert.DoesNotContain("removing", remove.Output, StringComparison.OrdinalIgnoreCase);
         await AssertUnchangedAsync();
 
         // The node type's warning comes from the topology, which the preflight and the plan both load: shown once.
@@ -122,7 +125,8 @@ public sealed class VirshSandboxTests(SandboxFixture sandbox)
             Assert.Single(keptBefore.Domains);
             Assert.True(File.Exists(Path.Combine(cleaned.WorkspaceDirectory, "nodes.json")));
 
-            var cleanup = await cleaned.VirshCheckedAsync("--cleanup", "yes", "--prefix", cleaned.Prefix);
+            // Run from the other workspace: the cleaned lab's --workspace-dir is not on this command line, up noted it.
+            var cleanup = await kept.VirshCheckedAsync("--cleanup", "yes", "--prefix", cleaned.Prefix);
 
             Assert.StartsWith($"running vmetal cleanup --prefix {cleaned.Prefix} ", cleanup.Stdout, StringComparison.Ordinal);
             var left = await cleaned.ObjectsAsync();

@@ -348,6 +348,75 @@ public sealed class ConvergeEngineTests
     }
 
     [Fact]
+    public async Task Nodes_keep_the_order_they_joined_the_lab_in_whatever_order_the_topology_names_them()
+    {
+        static IEnumerable<string> Names(ConvergeResult result) => result.DomainsInLabOrder.Select(d => d.Name);
+
+        Assert.Equal(["compute-0", "compute-1"], Names(await Up(Request(nodes: "compute:2"))));
+
+        // A type added later comes after the nodes the lab had, though --topology-nodes names it first.
+        var added = await Up(Request(nodes: "controller:1,compute:2"));
+        Assert.Equal("controller-0", added.Desired.Domains[0].Name);
+        Assert.Equal(["compute-0", "compute-1", "controller-0"], Names(added));
+
+        // The same nodes named in another order: the same order, and still a no-op that writes nothing.
+        var saves = _records.Saves;
+        var same = await Up(Request(nodes: "compute:2,controller:1"));
+        Assert.True(same.Plan.IsNoOp);
+        Assert.Equal(saves, _records.Saves);
+        Assert.Equal(["compute-0", "compute-1", "controller-0"], Names(same));
+
+        // A raised count appends; a lowered one drops the node, which comes back last.
+        Assert.Equal(["compute-0", "compute-1", "controller-0", "compute-2"], Names(await Up(Request(nodes: "controller:1,compute:3"))));
+        Assert.Equal(["compute-0", "controller-0"], Names(await Up(Request(nodes: "controller:1,compute:1"))));
+        Assert.Equal(["compute-0", "controller-0", "compute-1"], Names(await Up(Request(nodes: "controller:1,compute:2"))));
+
+        // The order survives the record's trip through its JSON file on the host.
+        var json = System.Text.Json.JsonSerializer.Serialize(_records.Records["ws"], WorkspaceRecord.Json);
+        Assert.Equal(["compute-0", "controller-0", "compute-1"], System.Text.Json.JsonSerializer.Deserialize<WorkspaceRecord>(json, WorkspaceRecord.Json)!.NodeOrder);
+    }
+
+    [Fact]
+    public async Task A_record_of_an_older_version_gets_the_node_order_of_the_topology_once()
+    {
+        await Up(Request(nodes: "controller:1,compute:1"));
+        _records.Records["ws"] = _records.Records["ws"] with { NodeOrder = [] };
+        var saves = _records.Saves;
+
+        var result = await Up(Request(nodes: "controller:1,compute:1"));
+
+        Assert.True(result.Plan.IsNoOp);
+        Assert.Equal(["controller-0", "compute-0"], _records.Records["ws"].NodeOrder);
+        Assert.True(_records.Saves > saves);
+        saves = _records.Saves;
+        await Up(Request(nodes: "compute:1,controller:1"));
+        Assert.Equal(saves, _records.Saves);
+        Assert.Equal(["controller-0", "compute-0"], _records.Records["ws"].NodeOrder);
+    }
+
+    [Fact]
+    public async Task The_prefix_check_alone_refuses_as_down_does_without_the_lock_and_without_changes()
+    {
+        await Up(Request(workspace: "ws", prefix: "ab"));
+        var calls = _hypervisor.MutatingCalls.Count;
+        // down and remove-nodes call it before they announce work: it must not wait for (or need) the host lock.
+        var engine = new ConvergeEngine(_hypervisor, _records, _ => throw new InvalidOperationException("the check took the lock"));
+
+        var check = await Assert.ThrowsAsync<VMetalException>(() => engine.CheckPrefixAsync("ws", "cd", CancellationToken.None));
+        var down = await Assert.ThrowsAsync<VMetalException>(() => Engine().DownAsync("ws", "cd", _progress, CancellationToken.None));
+
+        Assert.Equal(FailureKind.BadInput, check.Kind);
+        Assert.Equal(down.Message, check.Message);
+        Assert.Equal(calls, _hypervisor.MutatingCalls.Count);
+        await engine.CheckPrefixAsync("ws", "ab", CancellationToken.None);
+        await engine.CheckPrefixAsync("ws", null, CancellationToken.None);
+        await engine.CheckPrefixAsync("empty", "cd", CancellationToken.None);
+        // Without its record, the lab's domains still say its prefix.
+        _records.Records.TryRemove("ws", out _);
+        await Assert.ThrowsAsync<VMetalException>(() => engine.CheckPrefixAsync("ws", "cd", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Cleanup_with_a_prefix_matches_it_exactly()
     {
         // The unprefixed lab first: it takes infrared's fixed subnets, prefixed labs then pick free ones.

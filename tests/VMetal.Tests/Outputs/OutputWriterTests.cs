@@ -81,6 +81,34 @@ public sealed partial class OutputWriterTests
         Assert.False(node.ContainsKey("pm_port"));
     }
 
+    [Fact]
+    public async Task Bare_metal_nodes_without_a_bmc_get_ironics_manual_management_type_and_no_pm_fields()
+    {
+        // tripleo-common refuses an instackenv node without pm_type ("pm_type (ironic driver to use) is required") and maps
+        // manual-management to Ironic's hardware type of that name, with no mandatory pm_* field.
+        using var directory = new TempDirectory();
+        var files = new WorkspaceFiles(directory.Path);
+        var report = await ReportAsync("compute:2,undercloud:1");
+        var bmc = new NodeBmc("ipmi", "172.16.0.1", 6230, "admin", "password1", null);
+        // One node with a BMC, one without (--bmc none), and an OS node, which is no Ironic node either way.
+        report = report with { Nodes = [.. report.Nodes.Select(n => n.Node.Name == "compute-0" ? n with { Bmcs = [bmc] } : n)] };
+
+        OutputWriter.Write(files, report);
+
+        var instack = JsonNode.Parse(await File.ReadAllTextAsync(files.InstackEnv, TestContext.Current.CancellationToken))!["nodes"]!.AsArray()
+            .ToDictionary(n => n!["name"]!.GetValue<string>(), n => n!.AsObject());
+        Assert.Equal(["compute-0", "compute-1"], instack.Keys.Order());
+        Assert.Equal("ipmi", instack["compute-0"]["pm_type"]!.GetValue<string>());
+        Assert.Equal("manual-management", instack["compute-1"]["pm_type"]!.GetValue<string>());
+        Assert.DoesNotContain(instack["compute-1"], pair => pair.Key.StartsWith("pm_", StringComparison.Ordinal) && pair.Key != "pm_type");
+        var nodes = JsonNode.Parse(await File.ReadAllTextAsync(files.Nodes, TestContext.Current.CancellationToken))!["nodes"]!.AsArray()
+            .ToDictionary(n => n!["name"]!.GetValue<string>(), n => n!.AsObject());
+        Assert.Equal("ipmi", nodes["compute-0"]["driver"]!.GetValue<string>());
+        Assert.Equal("manual-management", nodes["compute-1"]["driver"]!.GetValue<string>());
+        Assert.False(nodes["compute-1"].ContainsKey("driver_info"));
+        Assert.False(nodes["undercloud-0"].ContainsKey("driver"));
+    }
+
     private static long Total(JsonNode? state, string key) => state!["totals"]![key]!.GetValue<long>();
 
     [Fact]
