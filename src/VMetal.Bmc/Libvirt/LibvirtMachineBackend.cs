@@ -137,7 +137,10 @@ public sealed partial class LibvirtMachineBackend : IMachineBackend, IAsyncDispo
         Directory.CreateDirectory(directory);
         var file = Path.Combine(directory, $"{id}.iso");
         await DownloadAsync(image, file, cancellationToken).ConfigureAwait(false);
-        await ChangeDefinitionAsync(id, definition => definition.InsertMedia(file, image), cancellationToken, DomainDeviceModifyFlags.Live)
+        // Forced, as the eject is: firmware probing the drive (SeaBIOS at boot) locks the tray, and a BMC's virtual media does
+        // not wait for the guest's consent; unforced, QEMU leaves the tray closed and the change fails.
+        await ChangeDefinitionAsync(id, definition => definition.InsertMedia(file, image), cancellationToken,
+                DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Force)
             .ConfigureAwait(false);
     }
 

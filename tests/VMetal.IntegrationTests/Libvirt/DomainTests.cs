@@ -170,13 +170,14 @@ public sealed class DomainTests(SandboxFixture sandbox)
             Assert.Equal(0, (await sandbox.RunAsync($"truncate -s 1M '{image}'", sudo: true)).ExitCode);
             var xml = LibvirtSandbox.DomainXml(name, extraDevices: $"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>{drive}</disk>");
             var domain = await client.DomainCreateAsync(await client.DomainDefineXmlAsync(xml, cancellationToken: Ct), cancellationToken: Ct);
-            const DomainDeviceModifyFlags both = DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Config;
+            // Forced both ways: SeaBIOS locks the tray while it probes the drive at boot, and QEMU then keeps it closed.
+            const DomainDeviceModifyFlags both = DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Config | DomainDeviceModifyFlags.Force;
 
             await client.DomainChangeMediumAsync(domain, $"<disk type='file' device='cdrom'><source file='{image}'/>{drive}</disk>", both, Ct);
             Assert.Matches($@"hdc\s+{Regex.Escape(image)}", await sandbox.VirshAsync("domblklist", name));
             Assert.Contains($"<source file='{image}'", await sandbox.VirshAsync("dumpxml", "--inactive", name));
 
-            await client.DomainChangeMediumAsync(domain, $"<disk type='file' device='cdrom'>{drive}</disk>", both | DomainDeviceModifyFlags.Force, Ct);
+            await client.DomainChangeMediumAsync(domain, $"<disk type='file' device='cdrom'>{drive}</disk>", both, Ct);
 
             Assert.Matches(@"hdc\s+-", await sandbox.VirshAsync("domblklist", name));
             Assert.DoesNotContain(image, await sandbox.VirshAsync("dumpxml", "--inactive", name));
