@@ -280,7 +280,10 @@ public sealed class ConvergeEngine(
         var all = await records.LoadAllAsync(cancellationToken);
         var mine = all.Mine(workspace, "the hypervisor");
         var actual = await hypervisor.ObserveAsync(mine?.PoolName ?? "", "", [], cancellationToken);
-        var domains = actual.Domains.Where(d => d.Owner?.Workspace == workspace).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+        // In the order the nodes joined the lab, as the outputs list them; nodes the record does not know (older records) last.
+        var position = (mine?.NodeOrder ?? []).Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
+        var domains = actual.Domains.Where(d => d.Owner?.Workspace == workspace)
+            .OrderBy(d => position.GetValueOrDefault(d.Name, int.MaxValue)).ThenBy(d => d.Name, StringComparer.Ordinal).ToList();
         RefuseOtherPrefix(all, mine, domains, workspace, prefix);
         var networks = actual.Networks.Where(n => n.Owner?.Workspace == workspace || mine?.Networks.ContainsKey(n.Name) == true).ToList();
         var leases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

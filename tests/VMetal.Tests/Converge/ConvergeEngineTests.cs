@@ -371,6 +371,9 @@ public sealed class ConvergeEngineTests
         Assert.Equal(["compute-0", "controller-0"], Names(await Up(Request(nodes: "controller:1,compute:1"))));
         Assert.Equal(["compute-0", "controller-0", "compute-1"], Names(await Up(Request(nodes: "controller:1,compute:2"))));
 
+        // status lists them the same way (by name, compute-1 would come before controller-0).
+        Assert.Equal(["compute-0", "controller-0", "compute-1"], (await Engine().StatusAsync("ws", null, CancellationToken.None)).Domains.Select(d => d.Name));
+
         // The order survives the record's trip through its JSON file on the host.
         var json = System.Text.Json.JsonSerializer.Serialize(_records.Records["ws"], WorkspaceRecord.Json);
         Assert.Equal(["compute-0", "controller-0", "compute-1"], System.Text.Json.JsonSerializer.Deserialize<WorkspaceRecord>(json, WorkspaceRecord.Json)!.NodeOrder);
