@@ -48,6 +48,8 @@ public sealed class DemoCommand(CliServices services)
         {
             output.Info("Power a node on through its BMC, as Ironic would (the BMCs listen inside the sandbox):");
             output.Info($"  sudo ip netns exec {sandbox.NetworkNamespace} ipmitool -I lanplus -H {bmc.Address} -p {bmc.Port} -U {bmc.User} -P {bmc.Password} power on");
+            output.Info($"and watch it PXE-boot on its serial console (Ctrl+] leaves; 'sol activate' instead of 'power on' shows the same through the BMC):");
+            output.Info($"  ./vmetal console --workspace {Workspace} {bmc.Name}");
         }
         output.Info($"Then: ./vmetal status --workspace {Workspace}   ./vmetal down --workspace {Workspace}   ./vmetal sandbox down");
         return ExitCodes.Success;
@@ -67,7 +69,7 @@ public sealed class DemoCommand(CliServices services)
         }
     }
 
-    private static (string Address, string Port, string User, string Password)? FirstBmc(string instackenv)
+    private static (string Name, string Address, string Port, string User, string Password)? FirstBmc(string instackenv)
     {
         if (!File.Exists(instackenv))
             return null;
@@ -75,7 +77,7 @@ public sealed class DemoCommand(CliServices services)
         foreach (var node in document.RootElement.GetProperty("nodes").EnumerateArray())
         {
             if (node.TryGetProperty("pm_addr", out var address))
-                return (address.GetString()!, node.GetProperty("pm_port").GetString()!, node.GetProperty("pm_user").GetString()!, node.GetProperty("pm_password").GetString()!);
+                return (node.GetProperty("name").GetString()!, address.GetString()!, node.GetProperty("pm_port").GetString()!, node.GetProperty("pm_user").GetString()!, node.GetProperty("pm_password").GetString()!);
         }
         return null;
     }
