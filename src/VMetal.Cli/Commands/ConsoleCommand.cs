@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
+using System.Runtime.InteropServices;
 using VMetal.Libvirt;
 
 namespace VMetal.Cli.Commands;
@@ -67,7 +67,9 @@ public sealed class ConsoleCommand : CommandBase
             using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var raw = terminal ? RawTerminal.Enter() : null;
             var output = CopyOutputAsync(console, session.Token);
-            var input = CopyInputAsync(terminal ? Console.OpenStandardInput() : Services.OpenStandardInput(), console, terminal, session.Token);
+            // A terminal is read as the raw file descriptor: .NET's own stdin stream edits and echoes lines itself there.
+            var input = CopyInputAsync(terminal ? new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1)
+                : Services.OpenStandardInput(), console, terminal, session.Token);
             var stopped = WaitUntilStoppedAsync(lifecycle, session.Token);
             var ended = await Task.WhenAny(output, input, stopped);
             await session.CancelAsync();
@@ -141,23 +143,40 @@ public sealed class ConsoleCommand : CommandBase
     }
 
     /// <summary>
-    /// The terminal in raw mode while attached (keys go to the guest as typed, Ctrl+C included), restored afterwards;
-    /// stty saves and restores the exact settings.
+    /// The terminal in raw mode while attached (keys go to the guest as typed, Ctrl+C included), restored afterwards. Set
+    /// with termios calls on stdin rather than by running stty: .NET puts its own terminal settings back whenever a child
+    /// process exits, which undid stty's.
     /// </summary>
     private sealed class RawTerminal : IDisposable
     {
-        private readonly string _saved;
+        private const int StandardInput = 0;
+        private const int ChangeNow = 0; // TCSANOW
+
+        // glibc's struct termios is 60 bytes on Linux; room to spare.
+        private readonly byte[] _saved = new byte[128];
         private bool _restored;
 
-        private RawTerminal(string saved) => _saved = saved;
+        private RawTerminal()
+        {
+        }
 
         public static RawTerminal? Enter()
         {
-            var saved = Stty("-g");
-            if (saved is null)
+            if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
                 return null;
-            Stty("raw", "-echo");
-            return new RawTerminal(saved.Trim());
+            var terminal = new RawTerminal();
+            try
+            {
+                if (GetAttributes(StandardInput, terminal._saved) != 0)
+                    return null; // not a terminal after all: line mode, the escape still works after Enter
+                var raw = (byte[])terminal._saved.Clone();
+                MakeRaw(raw);
+                return SetAttributes(StandardInput, ChangeNow, raw) == 0 ? terminal : null;
+            }
+            catch (Exception error) when (error is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return null;
+            }
         }
 
         public void Dispose()
@@ -165,26 +184,17 @@ public sealed class ConsoleCommand : CommandBase
             if (_restored)
                 return;
             _restored = true;
-            Stty(_saved);
+            _ = SetAttributes(StandardInput, ChangeNow, _saved);
             Console.Error.WriteLine();
         }
 
-        private static string? Stty(params string[] arguments)
-        {
-            try
-            {
-                // stdin is inherited: stty acts on the terminal vmetal runs in.
-                using var stty = Process.Start(new ProcessStartInfo("stty", arguments) { RedirectStandardOutput = true });
-                if (stty is null)
-                    return null;
-                var output = stty.StandardOutput.ReadToEnd();
-                stty.WaitForExit();
-                return stty.ExitCode == 0 ? output : null;
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                return null; // no stty (not a Unix terminal): line mode, the escape still works after Enter
-            }
-        }
+        [DllImport("libc", EntryPoint = "tcgetattr")]
+        private static extern int GetAttributes(int fd, [Out] byte[] termios);
+
+        [DllImport("libc", EntryPoint = "tcsetattr")]
+        private static extern int SetAttributes(int fd, int when, byte[] termios);
+
+        [DllImport("libc", EntryPoint = "cfmakeraw")]
+        private static extern void MakeRaw([In, Out] byte[] termios);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using VMetal.Cli;
 using VMetal.Testing;
 
@@ -38,5 +39,41 @@ public sealed class ConsoleCommandTests(SandboxFixture sandbox)
         var unknown = await lab.RunAsync([.. lab.Args("console"), "compute-9"]);
         Assert.Equal(ExitCodes.BadInput, unknown.ExitCode);
         Assert.Contains($"nodes: {name}", unknown.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task In_a_terminal_ctrl_close_bracket_leaves_the_console()
+    {
+        Assert.SkipUnless(File.Exists("/usr/bin/script"), "script (util-linux) is not installed");
+        await using var lab = new TestLab(sandbox, "cont");
+        await lab.RunCheckedAsync([.. lab.UpArgs("--topology-nodes", "compute:1", "-e", "override.compute.memory=128",
+            "-e", "override.compute.disks.disk1.size=1G"), "--start"]);
+
+        // script(1) gives vmetal a terminal, as a person's shell would; the test types into it.
+        string[] console = [Path.Combine(AppContext.BaseDirectory, "vmetal"), .. lab.Args("console"), "compute-0"];
+        var command = string.Join(' ', console.Select(word => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        using var process = Process.Start(new ProcessStartInfo("script", ["-qec", $"{command}; echo exit=$?", "/dev/null"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+            await process.StandardInput.WriteAsync("\u001d");
+            await process.StandardInput.FlushAsync(TestContext.Current.CancellationToken);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+            var text = await output;
+            Assert.Contains("Ctrl+] leaves", text, StringComparison.Ordinal);
+            Assert.Contains("exit=0", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
     }
 }
