@@ -73,11 +73,20 @@ public sealed class ConsoleCommand : CommandBase
             var stopped = WaitUntilStoppedAsync(lifecycle, session.Token);
             var ended = await Task.WhenAny(output, input, stopped);
             await session.CancelAsync();
-            await console.AbortAsync(CancellationToken.None);
+            try
+            {
+                await console.AbortAsync(CancellationToken.None);
+            }
+            catch (LibvirtException error) when (error is not LibvirtConnectionException)
+            {
+                // Already ended by libvirt (taken over by another client): nothing left to abort.
+            }
             raw?.Dispose();
             cancellationToken.ThrowIfCancellationRequested();
             if (ended == stopped)
                 context.Output.Note($"{node.Name} stopped");
+            else if (ended == output && output.IsCompletedSuccessfully)
+                context.Output.Warning($"{node.Name}'s console was taken over by another client (the BMC's Serial-over-LAN, a virsh console)");
             await ended; // surfaces a lost connection
         }
         return ExitCodes.Success;
@@ -98,6 +107,10 @@ public sealed class ConsoleCommand : CommandBase
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        catch (LibvirtException error) when (error is not LibvirtConnectionException)
+        {
+            // "stream had I/O failure": another client opened the console with force, which ends this stream.
         }
     }
 

@@ -76,4 +76,23 @@ public sealed class ConsoleCommandTests(SandboxFixture sandbox)
                 process.Kill(entireProcessTree: true);
         }
     }
+
+    [Fact]
+    public async Task Force_takes_the_console_over_and_the_first_client_is_told()
+    {
+        await using var lab = new TestLab(sandbox, "conf");
+        await lab.RunCheckedAsync([.. lab.UpArgs("--topology-nodes", "compute:1", "-e", "override.compute.memory=128",
+            "-e", "override.compute.disks.disk1.size=1G"), "--start"]);
+        var first = CliRunner.RunAsync([.. lab.Args("console"), "compute-0"], stdin: "", cancellationToken: TestContext.Current.CancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(4), TestContext.Current.CancellationToken);
+
+        using var stopSecond = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var second = CliRunner.RunAsync([.. lab.Args("console"), "compute-0", "--force"], stdin: "", cancellationToken: stopSecond.Token);
+        var taken = await first.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await stopSecond.CancelAsync();
+        await second;
+
+        Assert.True(taken.ExitCode == ExitCodes.Success, taken.Stderr);
+        Assert.Contains("was taken over by another client", taken.Stderr, StringComparison.Ordinal);
+    }
 }
