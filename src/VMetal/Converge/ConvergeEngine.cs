@@ -62,14 +62,7 @@ public sealed record ConvergeResult(
     /// The lab's nodes in the order they joined it (<see cref="WorkspaceRecord.NodeOrder"/>), for the outputs: stable across
     /// re-runs, added types and raised counts, whatever order --topology-nodes names them in.
     /// </summary>
-    public IReadOnlyList<DesiredDomain> DomainsInLabOrder
-    {
-        get
-        {
-            var position = Record.NodeOrder.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
-            return [.. Desired.Domains.OrderBy(domain => position.GetValueOrDefault(domain.Name, int.MaxValue))];
-        }
-    }
+    public IReadOnlyList<DesiredDomain> DomainsInLabOrder => Record.InLabOrder(Desired.Domains, domain => domain.Name);
 
     /// <summary>Power state of each desired node after the run.</summary>
     public string StateAfter(DesiredDomain domain)
@@ -280,10 +273,9 @@ public sealed class ConvergeEngine(
         var all = await records.LoadAllAsync(cancellationToken);
         var mine = all.Mine(workspace, "the hypervisor");
         var actual = await hypervisor.ObserveAsync(mine?.PoolName ?? "", "", [], cancellationToken);
-        // In the order the nodes joined the lab, as the outputs list them; nodes the record does not know (older records) last.
-        var position = (mine?.NodeOrder ?? []).Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
-        var domains = actual.Domains.Where(d => d.Owner?.Workspace == workspace)
-            .OrderBy(d => position.GetValueOrDefault(d.Name, int.MaxValue)).ThenBy(d => d.Name, StringComparer.Ordinal).ToList();
+        // In the order the nodes joined the lab, as the outputs list them.
+        var owned = actual.Domains.Where(d => d.Owner?.Workspace == workspace).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+        var domains = mine?.InLabOrder(owned, d => d.Name) ?? owned;
         RefuseOtherPrefix(all, mine, domains, workspace, prefix);
         var networks = actual.Networks.Where(n => n.Owner?.Workspace == workspace || mine?.Networks.ContainsKey(n.Name) == true).ToList();
         var leases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

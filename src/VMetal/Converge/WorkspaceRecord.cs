@@ -44,6 +44,13 @@ public sealed record WorkspaceRecord
     /// </summary>
     public IReadOnlyList<string> NodeOrder { get; init; } = [];
 
+    /// <summary>Items in <see cref="NodeOrder"/>; those it does not name (older records) last, in the order given.</summary>
+    public IReadOnlyList<T> InLabOrder<T>(IEnumerable<T> items, Func<T, string> nodeName)
+    {
+        var position = NodeOrder.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
+        return [.. items.OrderBy(item => position.GetValueOrDefault(nodeName(item), int.MaxValue))];
+    }
+
     public DateTimeOffset UpdatedAt { get; init; }
 
     public bool OwnsNothing => Networks.Count == 0 && Volumes.Count == 0 && Domains.Count == 0;

@@ -82,14 +82,14 @@ public sealed class BmcDeployer(IHostConnection host)
         BmcConfigFile.Deserialize(json, $"{workspace} BMC configuration"); // validates before anything is written
 
         var binary = await EnsureBinaryAsync(request.Binary, steps, cancellationToken);
-        var path = $"{ConfigDirectory}/{BmcConfigFile.FileName(workspace)}";
+        var path = ConfigPath(workspace);
         if (previous is not null && BmcConfigFile.Serialize(previous) == json)
         {
             steps.Add(new BmcStep("bmc-config", false, path));
         }
         else
         {
-            await host.WriteFileAsync(path, json, new FileWriteOptions { Sudo = true, Mode = Convert.ToInt32("600", 8) }, cancellationToken);
+            await WriteConfigAsync(path, json, cancellationToken);
             steps.Add(new BmcStep("bmc-config", true, $"{path}: {machines.Count} machine(s)"));
         }
         steps.Add(await EnsureServiceAsync(binary, cancellationToken));
@@ -101,7 +101,7 @@ public sealed class BmcDeployer(IHostConnection host)
     public async Task<IReadOnlyList<BmcStep>> RemoveAsync(string workspace, CancellationToken cancellationToken)
     {
         WorkspaceRecord.RequireValidName(workspace);
-        var path = $"{ConfigDirectory}/{BmcConfigFile.FileName(workspace)}";
+        var path = ConfigPath(workspace);
         var quoted = ShellQuote.Quote(path);
         var certificate = ShellQuote.Quote(BmcHostOptions.SelfSignedCertificatePath(BmcHostOptions.DefaultStateDirectory, workspace));
         var result = await host.RunCheckedAsync(HostCommand.AsRoot(
@@ -127,12 +127,17 @@ public sealed class BmcDeployer(IHostConnection host)
         if (current is null || !current.Machines.Any(m => names.Contains(m.Name)))
             return [];
         var remaining = current with { Machines = [.. current.Machines.Where(m => !names.Contains(m.Name))] };
-        var path = $"{ConfigDirectory}/{BmcConfigFile.FileName(workspace)}";
-        await host.WriteFileAsync(path, BmcConfigFile.Serialize(remaining), new FileWriteOptions { Sudo = true, Mode = Convert.ToInt32("600", 8) },
-            cancellationToken);
+        var path = ConfigPath(workspace);
+        await WriteConfigAsync(path, BmcConfigFile.Serialize(remaining), cancellationToken);
         var removed = current.Machines.Count - remaining.Machines.Count;
         return [new BmcStep("bmc-config", true, $"{path}: {removed} machine(s) removed, {remaining.Machines.Count} left")];
     }
+
+    private static string ConfigPath(string workspace) => $"{ConfigDirectory}/{BmcConfigFile.FileName(workspace)}";
+
+    /// <summary>Root-only: it holds the BMC password.</summary>
+    private Task WriteConfigAsync(string path, string json, CancellationToken cancellationToken) =>
+        host.WriteFileAsync(path, json, new FileWriteOptions { Sudo = true, Mode = Convert.ToInt32("600", 8) }, cancellationToken);
 
     /// <summary>The configurations of every workspace on the host, in one round trip.</summary>
     public async Task<IReadOnlyList<BmcWorkspaceConfig>> ReadConfigsAsync(CancellationToken cancellationToken)
